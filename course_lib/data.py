@@ -1,0 +1,178 @@
+"""Datasets of the course: three small real ones shipped in ``data/``, and seeded generators.
+
+Nothing here downloads. Each CSV file is checked against its SHA-256 before it is parsed,
+so a corrupted or truncated file stops with an error that names it and says how to restore
+it. Splits are deterministic given ``seed``; standardization uses training statistics only
+(using validation or test statistics would leak information about them into training).
+
+>>> d = load_digits()
+>>> d.X.shape, d.y.shape, d.n_classes
+((1797, 64), (1797,), 10)
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from course_lib._checks import check_array, check_int, check_real, check_same_length
+
+DATA_DIR = Path(os.environ.get("COURSE_DATA_DIR", Path(__file__).resolve().parents[1] / "data"))
+
+#: file name -> (SHA-256, number of rows, number of feature columns); see data/README.md.
+FILES = {
+    "digits.csv": ("4faf08295f17d77e9a147ed5ea842ec501bd089cc6e61627f36ef15c1b48ea5b", 1797, 64),
+    "breast_cancer.csv": ("24e220f06a0844385ea0e0f551c2ee1f9725e248e1dd662fafca95e0c7d1a0bf", 569, 30),
+    "diabetes.csv": ("9193026b7622ff944f0a6855a10107b24caf50dad69787c46e6890e69c27faca", 442, 10),
+}
+
+
+class DataFileError(OSError):
+    """A shipped data file is missing, corrupted or truncated."""
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Features ``X`` (n_samples, n_features), targets ``y`` and their names."""
+
+    X: np.ndarray
+    y: np.ndarray
+    feature_names: tuple[str, ...]
+    target_name: str
+
+    @property
+    def n_classes(self) -> int:
+        """Number of distinct integer labels (classification sets only)."""
+        return int(np.unique(self.y).size)
+
+
+def _read_checked(name: str) -> Dataset:
+    path = DATA_DIR / name
+    digest, n_rows, n_features = FILES[name]
+    restore = (f"Restore it with `git checkout -- data/{name}` (or re-clone the course); "
+               "see data/README.md for its source.")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DataFileError(f"cannot read data file {path}: {exc.strerror}. {restore}") from None
+    if hashlib.sha256(raw).hexdigest() != digest:
+        raise DataFileError(f"data file {path} is corrupted or truncated (its SHA-256 does not "
+                            f"match the one recorded in course_lib/data.py). {restore}")
+    header, *rows = raw.decode("utf-8").splitlines()
+    table = np.array([r.split(",") for r in rows], dtype=float)
+    assert table.shape == (n_rows, n_features + 1), table.shape  # guaranteed by the checksum
+    names = header.split(",")
+    return Dataset(table[:, :-1], table[:, -1], tuple(names[:-1]), names[-1])
+
+
+def load_digits() -> Dataset:
+    """The 8x8 handwritten digits (UCI optdigits test set): 1,797 images, pixels 0-16, labels 0-9.
+
+    The course's offline stand-in for MNIST (the chapter's code uses MNIST's 784 pixels).
+    """
+    d = _read_checked("digits.csv")
+    return Dataset(d.X, d.y.astype(np.int64), d.feature_names, d.target_name)
+
+
+def load_breast_cancer() -> Dataset:
+    """Wisconsin diagnostic breast cancer: 569 x 30; ``y = 1`` is malignant (212, 37 %)."""
+    d = _read_checked("breast_cancer.csv")
+    return Dataset(d.X, d.y.astype(np.int64), d.feature_names, d.target_name)
+
+
+def load_diabetes() -> Dataset:
+    """Diabetes progression (Efron et al. 2004): 442 x 10, raw units; ``y`` is a disease score."""
+    return _read_checked("diabetes.csv")
+
+
+def load_mnist_if_cached(path: str | os.PathLike | None = None) -> tuple[np.ndarray, ...]:
+    """MNIST from a Keras cache file already on disk; never downloads.
+
+    Returns ``(x_train, y_train, x_test, y_test)`` as stored in ``mnist.npz``. Raises
+    ``FileNotFoundError`` when there is no such file: use :func:`load_digits` instead.
+    """
+    path = Path(path) if path is not None else Path.home() / ".keras" / "datasets" / "mnist.npz"
+    if not path.is_file():
+        raise FileNotFoundError(f"no MNIST cache at {path}; this course never downloads data. "
+                                "Use course_lib.data.load_digits() (the offline stand-in).")
+    with np.load(path, allow_pickle=False) as f:
+        return f["x_train"], f["y_train"], f["x_test"], f["y_test"]
+
+
+@dataclass(frozen=True)
+class Split:
+    """A train/validation/test split of one dataset."""
+
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_val: np.ndarray
+    y_val: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+
+
+def train_val_test_split(X, y, *, val_fraction: float = 0.2, test_fraction: float = 0.2,
+                         seed: int = 0, stratify: bool = False) -> Split:
+    """Shuffle with ``seed`` and cut into train / validation / test.
+
+    With ``stratify=True`` (classification), each part keeps the class proportions of ``y``.
+
+    >>> X, y = np.arange(20.0).reshape(10, 2), np.arange(10)
+    >>> s = train_val_test_split(X, y, val_fraction=0.2, test_fraction=0.2, seed=1)
+    >>> len(s.y_train), len(s.y_val), len(s.y_test)
+    (6, 2, 2)
+    >>> sorted(np.concatenate([s.y_train, s.y_val, s.y_test]).tolist()) == list(range(10))
+    True
+    """
+    X = check_array("X", X, ndim=2)
+    y = check_array("y", y, ndim=1)
+    n = check_same_length(X=X, y=y)
+    val_fraction = check_real("val_fraction", val_fraction, low=0, high=1, high_open=True)
+    test_fraction = check_real("test_fraction", test_fraction, low=0, high=1, high_open=True)
+    if val_fraction + test_fraction >= 1:
+        raise ValueError(f"val_fraction + test_fraction must be < 1, got {val_fraction + test_fraction}")
+    rng = np.random.default_rng(check_int("seed", seed, low=0))
+    groups = [np.flatnonzero(y == c) for c in np.unique(y)] if stratify else [np.arange(n)]
+    parts: list[list[np.ndarray]] = [[], [], []]
+    for idx in groups:
+        idx = rng.permutation(idx)
+        n_test, n_val = round(test_fraction * len(idx)), round(val_fraction * len(idx))
+        for k, chunk in enumerate((idx[n_test + n_val:], idx[n_test:n_test + n_val], idx[:n_test])):
+            parts[k].append(chunk)
+    tr, va, te = (np.sort(np.concatenate(p)) for p in parts)
+    if tr.size == 0:
+        raise ValueError(f"the training part is empty with {n} samples; lower the fractions")
+    y_out = y.astype(np.int64) if np.all(y == np.round(y)) and stratify else y
+    return Split(X[tr], y_out[tr], X[va], y_out[va], X[te], y_out[te])
+
+
+@dataclass(frozen=True)
+class Standardizer:
+    """``(x - mean) / std`` with the statistics of the training set only."""
+
+    mean: np.ndarray
+    std: np.ndarray
+
+    @classmethod
+    def fit(cls, X_train) -> "Standardizer":
+        """Learn mean and std per feature; a constant feature gets std 1 (left centred)."""
+        X_train = check_array("X_train", X_train, ndim=2)
+        std = X_train.std(axis=0)
+        return cls(X_train.mean(axis=0), np.where(std > 0, std, 1.0))
+
+    def transform(self, X) -> np.ndarray:
+        """Standardize ``X`` with the stored statistics."""
+        X = check_array("X", X, ndim=2)
+        if X.shape[1] != self.mean.size:
+            raise ValueError(f"X must have {self.mean.size} features, got {X.shape[1]}")
+        return (X - self.mean) / self.std
+
+
+def standardize(split: Split) -> tuple[Split, Standardizer]:
+    """Standardize all three parts of ``split`` with the training part's statistics."""
+    scaler = Standardizer.fit(split.X_train)
+    return Split(scaler.transform(split.X_train), split.y_train, scaler.transform(split.X_val),
+                 split.y_val, scaler.transform(split.X_test), split.y_test), scaler
