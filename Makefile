@@ -14,6 +14,8 @@ export VENV
 export TF_CPP_MIN_LOG_LEVEL := 2
 export TF_ENABLE_ONEDNN_OPTS := 0
 export PYTHONHASHSEED := 0
+# Prefer the kernelspec inside .venv over any user-wide 'python3' kernel.
+export JUPYTER_PREFER_ENV_PATH := 1
 LAB_ARGS ?=
 TEST_ARGS ?=
 # Two pytest workers: enough to halve the run on a laptop, small enough for 8 GB of memory.

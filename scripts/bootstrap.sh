@@ -52,5 +52,7 @@ echo "==> installing pinned packages (first time only; about 1 GB, a few minutes
 pip_install -r requirements.txt -c constraints.txt
 echo "==> installing course_lib in editable mode"
 pip_install --no-deps -e .
+echo "==> registering the environment's python3 kernel (inside .venv, nothing global)"
+"$VENV/bin/python" -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (course)" >/dev/null
 stamp_now > "$VENV/.course-stamp"
 echo "==> environment ready: $VENV"

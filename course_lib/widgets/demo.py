@@ -1,0 +1,86 @@
+"""The smallest widget of the course, used by notebook 00 to show how every widget works.
+
+Gradient descent on ``f(w) = w^2`` (gradient ``2w``): each step multiplies ``w`` by
+``1 - 2 * learning_rate``, so it converges for ``0 < lr < 1``, oscillates for ``0.5 < lr < 1``,
+bounces forever at ``lr = 1`` and diverges beyond.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import numpy as np
+
+from course_lib._checks import check_int, check_real
+from course_lib.widgets._live import LiveFigure, status_text
+
+
+@dataclass(frozen=True)
+class ParabolaFrame:
+    """What the demo draws: iterates ``w``, their losses, and a status sentence."""
+
+    w: np.ndarray
+    loss: np.ndarray
+    status: str
+    ok: bool
+
+
+def parabola_frame(learning_rate: float, steps: int = 20, w0: float = 1.0) -> ParabolaFrame:
+    """Run ``steps`` of gradient descent on ``w^2`` from ``w0``.
+
+    >>> f = parabola_frame(0.25, steps=2)
+    >>> f.w.tolist(), f.status
+    ([1.0, 0.5, 0.25], 'converging: |w| shrinks by 0.5 per step')
+    """
+    lr = check_real("learning_rate", learning_rate, low=0, low_open=True)
+    steps = check_int("steps", steps, low=1)
+    factor = 1.0 - 2.0 * lr
+    w = w0 * factor ** np.arange(steps + 1)
+    if abs(factor) < 1:
+        kind = "converging" if factor >= 0 else "converging while oscillating"
+        return ParabolaFrame(w, w**2, f"{kind}: |w| shrinks by {abs(factor):.3g} per step", True)
+    if abs(factor) == 1:
+        return ParabolaFrame(w, w**2, "bouncing between +w0 and -w0 forever (lr = 1)", False)
+    return ParabolaFrame(w, w**2, f"diverging: |w| grows by {abs(factor):.3g} per step", False)
+
+
+class ParabolaDemo:
+    """A learning-rate slider driving the path of gradient descent on ``w^2``."""
+
+    def __init__(self, learning_rate: float = 0.1, steps: int = 20):
+        self.steps = steps
+        self.controls = {"learning_rate": widgets.FloatLogSlider(
+            value=learning_rate, base=10, min=-2, max=0.3, step=0.05, description="learning rate",
+            readout_format=".3f", continuous_update=True)}
+        self.status = widgets.HTML()
+        fig, (self.ax_path, self.ax_loss) = plt.subplots(1, 2, figsize=(8, 3))
+        grid = np.linspace(-2, 2, 200)
+        self.ax_path.plot(grid, grid**2, color="0.6")
+        (self.path,) = self.ax_path.plot([], [], "o-", ms=4)
+        self.ax_path.set(xlabel="w", ylabel="f(w) = w²", title="iterates on the curve")
+        (self.curve,) = self.ax_loss.semilogy([], [], "o-", ms=3)
+        self.ax_loss.set(xlabel="step", ylabel="f(w) (log scale)", title="loss per step")
+        fig.tight_layout()
+        self.live = LiveFigure(fig)
+        self.controls["learning_rate"].observe(self.update, "value")
+        self.update()
+
+    def update(self, change=None) -> ParabolaFrame:
+        """Recompute and redraw; returns the frame it drew."""
+        frame = parabola_frame(self.controls["learning_rate"].value, self.steps)
+        shown = np.clip(frame.w, -2, 2)  # a diverging path still draws, pinned to the axes
+        self.path.set_data(shown, shown**2)
+        self.curve.set_data(np.arange(frame.loss.size), np.maximum(frame.loss, 1e-300))
+        self.ax_loss.relim()
+        self.ax_loss.autoscale_view()
+        self.status.value = status_text(frame.status, frame.ok)
+        self.live.refresh()
+        self.frame = frame
+        return frame
+
+    def show(self) -> None:
+        """Display the controls, the status line and the figure."""
+        from IPython.display import display
+        display(widgets.VBox([self.controls["learning_rate"], self.status]))
+        self.live.show()
