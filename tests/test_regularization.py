@@ -1,0 +1,240 @@
+"""Tests of course_lib.regularization (and its twin, course_lib.tf_twins.regularization).
+
+Expected values come from the formulas (worked by hand in comments), from central finite
+differences, from ridge regression's closed form, or from Keras's own regularizers.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from course_lib.regularization import L1, L1L2, L2, ProximalL1, soft_threshold
+
+finite = st.floats(-1e3, 1e3, allow_nan=False, allow_infinity=False)
+weights = arrays(np.float64, st.tuples(st.integers(1, 4), st.integers(1, 4)), elements=finite)
+factors = st.floats(0.0, 10.0, allow_nan=False)
+
+
+# ---------------------------------------------------------------- known values
+W = np.array([[1.0, -2.0], [0.0, 3.0]])
+
+
+def test_penalties_known_values():
+    # sum|w| = 1 + 2 + 0 + 3 = 6 ; sum w^2 = 1 + 4 + 0 + 9 = 14
+    assert L1(0.5).penalty(W) == 3.0
+    assert L2(0.25).penalty(W) == 3.5
+    assert L1L2(l1=0.5, l2=0.25).penalty(W) == 6.5
+    assert ProximalL1(0.5).penalty(W) == 3.0
+
+
+def test_gradients_known_values():
+    assert np.array_equal(L1(0.5).gradient(W), [[0.5, -0.5], [0.0, 0.5]])  # 0 at w = 0
+    assert np.array_equal(L2(0.25).gradient(W), [[0.5, -1.0], [0.0, 1.5]])  # 2 * l2 * w
+    assert np.array_equal(L1L2(l1=0.5, l2=0.25).gradient(W), [[1.0, -1.5], [0.0, 2.0]])
+    assert np.array_equal(ProximalL1(0.5).gradient(W), np.zeros((2, 2)))
+
+
+def test_keras_defaults():
+    assert (L1().l1, L2().l2, L1L2().l1, L1L2().l2, ProximalL1().l1) == (0.01, 0.01, 0.0, 0.0, 0.01)
+
+
+def test_keras_l2_is_textbook_with_lambda_twice_l2():
+    # textbook: lambda/2 ||w||^2, gradient lambda w; Keras: l2 ||w||^2 -> lambda = 2 l2
+    lam = 0.3
+    assert L2(lam / 2).penalty(W) == pytest.approx(lam / 2 * np.sum(W**2), rel=1e-15)
+    assert np.allclose(L2(lam / 2).gradient(W), lam * W, rtol=1e-15, atol=0)
+
+
+@pytest.mark.parametrize("reg", [L1(0.7), L2(0.7), L1L2(l1=0.3, l2=0.9)])
+def test_gradient_matches_central_differences(reg):
+    # away from 0 every penalty is smooth; central differences are O(h^2) accurate, tol 1e-6
+    rng = np.random.default_rng(0)
+    w = rng.uniform(0.5, 2.0, (3, 2)) * rng.choice([-1.0, 1.0], (3, 2))
+    h = 1e-6
+    numeric = np.zeros_like(w)
+    for i in np.ndindex(w.shape):
+        e = np.zeros_like(w)
+        e[i] = h
+        numeric[i] = (reg.penalty(w + e) - reg.penalty(w - e)) / (2 * h)
+    assert np.allclose(reg.gradient(w), numeric, rtol=1e-6, atol=1e-6)
+
+
+def test_soft_threshold_known_values():
+    # |w| <= t -> 0 ; otherwise shrink towards 0 by t
+    out = soft_threshold([1.5, -1.5, 0.5, -0.5, 1.0, 0.0], 1.0)
+    assert np.array_equal(out, [0.5, -0.5, 0.0, 0.0, 0.0, 0.0])
+    assert np.array_equal(ProximalL1(2.0).prox([1.5, -0.2], learning_rate=0.5), [0.5, 0.0])
+
+
+def test_inputs_are_not_mutated():
+    w = W.copy()
+    for reg in (L1(1.0), L2(1.0), L1L2(1.0, 1.0), ProximalL1(1.0)):
+        reg.penalty(w), reg.gradient(w)
+    ProximalL1(1.0).prox(w, 0.5)
+    assert np.array_equal(w, W)
+
+
+# ---------------------------------------------------------------- bad input
+@pytest.mark.parametrize("make, name", [
+    (lambda: L1(-0.1), "l1"), (lambda: L2(-1e-9), "l2"), (lambda: L1L2(l1=-1.0), "l1"),
+    (lambda: L1L2(l2=-1.0), "l2"), (lambda: ProximalL1(-0.5), "l1"),
+    (lambda: L2(float("nan")), "l2"), (lambda: L1(float("inf")), "l1"), (lambda: L2("0.1"), "l2"),
+])
+def test_bad_factors_raise(make, name):
+    with pytest.raises(ValueError, match=rf"^{name} must be a finite number >= 0"):
+        make()
+
+
+def test_bad_weights_and_thresholds_raise():
+    with pytest.raises(ValueError, match="^w must not be empty"):
+        L2(0.1).penalty(np.zeros((0, 3)))
+    with pytest.raises(ValueError, match="^w must not be empty"):
+        L1(0.1).gradient([])
+    with pytest.raises(ValueError, match="^threshold must be a finite number >= 0"):
+        soft_threshold([1.0], -0.1)
+    with pytest.raises(ValueError, match="^learning_rate must be a finite number >= 0"):
+        ProximalL1(0.1).prox([1.0], learning_rate=-1.0)
+
+
+def test_nan_weights_propagate_for_the_training_loop_to_report():
+    # fit detects divergence from the loss; the penalty must not pre-empt it with its own error
+    assert np.isnan(L2(0.1).penalty([np.nan, 1.0]))
+    assert np.isinf(L1(0.1).penalty([np.inf]))
+
+
+# ---------------------------------------------------------------- properties
+@given(w=weights, l1=st.floats(1e-3, 10.0))
+def test_l1_penalty_nonnegative_and_zero_only_at_zero(w, l1):
+    value = L1(l1).penalty(w)
+    assert value >= 0.0
+    assert (value == 0.0) == (not np.any(w))
+
+
+@given(w=weights, l1=factors, l2=factors)
+def test_l1l2_is_the_sum_of_l1_and_l2(w, l1, l2):
+    both = L1L2(l1=l1, l2=l2)
+    assert both.penalty(w) == pytest.approx(L1(l1).penalty(w) + L2(l2).penalty(w), rel=1e-12, abs=1e-300)
+    assert np.allclose(both.gradient(w), L1(l1).gradient(w) + L2(l2).gradient(w), rtol=1e-12, atol=0)
+
+
+@given(w=weights, t=st.floats(0.0, 100.0))
+def test_soft_threshold_is_the_prox_of_the_l1_norm(w, t):
+    v = soft_threshold(w, t)
+    assert np.all(np.abs(v) <= np.abs(w))
+    assert np.all((v == 0) == (np.abs(w) <= t))
+    assert np.all(np.sign(v[v != 0]) == np.sign(w[v != 0]))
+    # v minimises 1/2 (v - w)^2 + t |v| elementwise: no nearby point does better
+    objective = lambda u: 0.5 * (u - w) ** 2 + t * np.abs(u)  # noqa: E731
+    for step in (1e-3, -1e-3, 0.5, -0.5):
+        assert np.all(objective(v) <= objective(v + step) + 1e-9 * (1 + np.abs(w)) ** 2)
+
+
+def _ridge(X, y, l2):
+    # minimiser of mean((Xw - y)^2) + l2 ||w||^2  (Keras convention):  (X^T X + n l2 I) w = X^T y
+    n, d = X.shape
+    return np.linalg.solve(X.T @ X + n * l2 * np.eye(d), X.T @ y)
+
+
+@settings(max_examples=50)
+@given(seed=st.integers(0, 2**32 - 1), l2s=st.lists(st.floats(0.0, 100.0), min_size=2, max_size=6))
+def test_raising_l2_never_increases_the_ridge_weight_norm(seed, l2s):
+    rng = np.random.default_rng(seed)
+    X, y = rng.normal(size=(20, 4)), rng.normal(size=20)
+    norms = [np.linalg.norm(_ridge(X, y, l2)) for l2 in sorted(l2s)]
+    assert all(b <= a * (1 + 1e-9) for a, b in zip(norms, norms[1:]))
+
+
+def test_closed_form_ridge_is_stationary_for_our_l2_gradient():
+    # checks the convention end to end: data gradient + L2.gradient vanishes at the closed form
+    rng = np.random.default_rng(1)
+    X, y = rng.normal(size=(30, 3)), rng.normal(size=30)
+    for l2 in (0.01, 0.3, 5.0):
+        w = _ridge(X, y, l2)
+        grad = 2 / len(y) * X.T @ (X @ w - y) + L2(l2).gradient(w)
+        assert np.allclose(grad, 0.0, atol=1e-12)
+
+
+def _lasso_ista(X, y, l1, steps=3000):
+    # proximal gradient on mean((Xw - y)^2) + l1 ||w||_1, step 1/L
+    lr = 1.0 / (2 / len(y) * np.linalg.eigvalsh(X.T @ X)[-1])
+    w, prox = np.zeros(X.shape[1]), ProximalL1(l1)
+    for _ in range(steps):
+        w = prox.prox(w - lr * 2 / len(y) * X.T @ (X @ w - y), learning_rate=lr)
+    return w
+
+
+def test_raising_l1_never_increases_the_lasso_weight_norm():
+    # the lasso solution's L1 norm is non-increasing in lambda (a convex problem); ISTA with
+    # our prox converges here to ~1e-12, so allow 1e-9 of slack
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(40, 5))
+    y = X @ np.array([2.0, -1.0, 0.5, 0.0, 0.0]) + 0.1 * rng.normal(size=40)
+    norms = [np.abs(_lasso_ista(X, y, l1)).sum() for l1 in (0.0, 0.01, 0.1, 0.5, 1.0, 2.0, 5.0)]
+    assert all(b <= a + 1e-9 for a, b in zip(norms, norms[1:]))
+    assert norms[-1] == 0.0  # l1 above max|2 X^T y / n| zeroes every weight exactly
+
+
+def test_subgradient_l1_leaves_tiny_nonzeros_where_proximal_l1_gives_exact_zeros():
+    # two irrelevant features (true weight 0); same data, step size and l1 for both methods
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(200, 4))
+    y = X @ np.array([1.5, -2.0, 0.0, 0.0]) + 0.05 * rng.normal(size=200)
+    lr, l1 = 0.05, 0.1
+    data_grad = lambda w: 2 / len(y) * X.T @ (X @ w - y)  # noqa: E731
+    w_sub, w_prox = np.full(4, 0.3), np.full(4, 0.3)
+    for _ in range(2000):
+        w_sub = w_sub - lr * (data_grad(w_sub) + L1(l1).gradient(w_sub))
+        w_prox = ProximalL1(l1).prox(w_prox - lr * data_grad(w_prox), learning_rate=lr)
+    assert np.all(w_prox[2:] == 0.0)                       # exact zeros
+    assert np.all(w_sub[2:] != 0.0)                        # never exactly zero ...
+    assert np.all(np.abs(w_sub[2:]) < 2 * lr * l1)         # ... but jittering within a step of 0
+    assert np.allclose(w_sub[:2], w_prox[:2], atol=2 * lr * l1)  # same relevant weights
+
+
+# ---------------------------------------------------------------- Keras twin
+@pytest.mark.tf
+def test_penalty_and_gradient_agree_with_keras_on_random_weights():
+    # float64 weights with exact zeros; factors rounded to float32 because keras L1 stores l1
+    # as a float32 tensor. Penalty: rtol 1e-12 (summation order); gradient: rtol 1e-12, and
+    # exactly 0 where w = 0 (TensorFlow's gradient of abs at 0).
+    from course_lib.tf_twins.regularization import penalty_and_gradient, to_keras
+
+    rng = np.random.default_rng(4)
+    for _ in range(20):
+        w = rng.normal(0, 3, rng.integers(1, 6, size=2))
+        w[rng.random(w.shape) < 0.2] = 0.0
+        l1, l2 = (float(np.float32(x)) for x in rng.uniform(0, 2, 2))
+        for reg in (L1(l1), L2(l2), L1L2(l1=l1, l2=l2)):
+            value, grad = penalty_and_gradient(to_keras(reg), w)
+            assert value == pytest.approx(reg.penalty(w), rel=1e-12, abs=1e-300)
+            assert np.allclose(reg.gradient(w), grad, rtol=1e-12, atol=0)
+            assert np.all(grad[w == 0] == 0)
+
+
+@pytest.mark.tf
+def test_float32_weights_agree_with_keras():
+    # Keras computes in the weights' dtype: float32 here, so rtol 1e-5
+    from course_lib.tf_twins.regularization import penalty_and_gradient, to_keras
+
+    w = np.random.default_rng(5).normal(size=(8, 3)).astype(np.float32)
+    for reg in (L1(0.1), L2(0.1), L1L2(l1=0.05, l2=0.2)):
+        value, grad = penalty_and_gradient(to_keras(reg), w)
+        assert grad.dtype == np.float32
+        assert value == pytest.approx(reg.penalty(w.astype(np.float64)), rel=1e-5)
+        assert np.allclose(grad, reg.gradient(w.astype(np.float64)), rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.tf
+def test_tf_soft_threshold_matches_numpy_and_proximal_has_no_keras_twin():
+    from course_lib.tf_twins.regularization import soft_threshold as tf_soft_threshold
+    from course_lib.tf_twins.regularization import to_keras
+
+    w = np.random.default_rng(6).normal(size=(5, 4))
+    assert np.array_equal(tf_soft_threshold(w, 0.7).numpy(), soft_threshold(w, 0.7))  # exact
+    with pytest.raises(ValueError, match="ProximalL1 has no Keras counterpart"):
+        to_keras(ProximalL1(0.1))
+    with pytest.raises(ValueError, match="^regularizer must be"):
+        to_keras("l2")
