@@ -1,0 +1,197 @@
+"""Tests of course_lib.clipping: known values, properties, and agreement with TensorFlow.
+
+Tolerances of the TensorFlow agreement tests (stated here, used below):
+* tf.clip_by_value / tf.clip_by_norm / tf.clip_by_global_norm run in float64 on the same
+  random inputs: relative 1e-12 per entry (the only difference is summation order).
+* keras.optimizers.SGD(learning_rate=1) with clipvalue / clipnorm / global_clipnorm runs in
+  float32 (Keras's variable dtype). The numpy side gets the same float32-rounded gradients
+  (as float64), so only the arithmetic differs: relative 1e-6 per entry (~8 float32 ulps;
+  the largest error seen over these cases is ~1.6e-7).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from course_lib.clipping import (apply_keras_clipping, clip_by_global_norm, clip_by_norm,
+                                 clip_by_value, global_norm)
+
+N_TF_CASES = 100          # random gradient lists compared with the tf.* operations
+N_KERAS_CASES = 40        # ... and with a Keras optimizer, for each of the 3 arguments
+
+
+# --- known values, each derived by hand -----------------------------------------------------
+
+def test_clip_by_value_cuts_each_entry():
+    out = clip_by_value(np.array([-3.0, -0.5, 0.0, 0.7, 9.0]), -1.0, 0.5)
+    np.testing.assert_array_equal(out, [-1.0, -0.5, 0.0, 0.5, 0.5])
+
+
+def test_clip_by_norm_3_4_5_triangle():
+    # ||(3, 4)|| = 5 > 2.5, so the vector is scaled by 2.5 / 5 = 0.5.
+    np.testing.assert_allclose(clip_by_norm(np.array([3.0, 4.0]), 2.5), [1.5, 2.0], rtol=1e-15)
+    # Norm below the threshold: returned unchanged.
+    np.testing.assert_array_equal(clip_by_norm(np.array([3.0, 4.0]), 5.0), [3.0, 4.0])
+
+
+def test_clip_by_norm_clips_each_array_by_its_own_norm():
+    big, small = np.array([[0.0, 6.0], [8.0, 0.0]]), np.array([0.3, 0.4])   # norms 10 and 0.5
+    out_big, out_small = clip_by_norm([big, small], 1.0)
+    np.testing.assert_allclose(out_big, big / 10, rtol=1e-15)
+    np.testing.assert_array_equal(out_small, small)
+
+
+def test_clip_by_global_norm_one_scale_for_all():
+    grads = [np.array([6.0]), np.array([[8.0, 0.0]])]            # global norm sqrt(36+64) = 10
+    clipped, norm = clip_by_global_norm(grads, 5.0)
+    assert norm == 10.0
+    np.testing.assert_allclose(clipped[0], [3.0], rtol=1e-15)
+    np.testing.assert_allclose(clipped[1], [[4.0, 0.0]], rtol=1e-15)
+    assert global_norm(grads) == 10.0
+
+
+def test_zero_gradient_is_left_alone():
+    zero = np.zeros(3)
+    np.testing.assert_array_equal(clip_by_norm(zero, 1.0), zero)
+    clipped, norm = clip_by_global_norm([zero], 1.0)
+    assert norm == 0.0
+    np.testing.assert_array_equal(clipped[0], zero)
+
+
+def test_non_finite_global_norm_makes_nan_like_tensorflow():
+    clipped, norm = clip_by_global_norm([np.array([1.0, np.inf]), np.array([2.0])], 1.0)
+    assert norm == np.inf
+    assert all(np.isnan(g).all() for g in clipped)
+
+
+@pytest.mark.parametrize("kind", [list, tuple, dict, "array"])
+def test_returns_the_same_kind_and_never_mutates(kind):
+    arrays = [np.array([3.0, 4.0]), np.array([[1.0], [-2.0]])]
+    copies = [a.copy() for a in arrays]
+    grads = {"W": arrays[0], "b": arrays[1]} if kind is dict else (
+        arrays[0] if kind == "array" else kind(arrays))
+    for out in (clip_by_value(grads, -1, 1), clip_by_norm(grads, 1.0),
+                clip_by_global_norm(grads, 1.0)[0], apply_keras_clipping(grads, clipnorm=1.0)):
+        if kind == "array":
+            assert isinstance(out, np.ndarray) and out.shape == arrays[0].shape
+        else:
+            assert type(out) is kind
+            if kind is dict:
+                assert list(out) == ["W", "b"]
+    for a, c in zip(arrays, copies):
+        np.testing.assert_array_equal(a, c)
+
+
+def test_apply_keras_clipping_dispatches_to_the_right_rule():
+    grads = [np.array([3.0, 4.0]), np.array([0.0, 1.5])]
+    np.testing.assert_array_equal(apply_keras_clipping(grads, clipvalue=1.0)[0], [1.0, 1.0])
+    np.testing.assert_allclose(apply_keras_clipping(grads, clipnorm=1.0)[0], [0.6, 0.8])
+    np.testing.assert_array_equal(apply_keras_clipping(grads, clipnorm=1.0)[1], [0.0, 1.0])
+    # global norm sqrt(9 + 16 + 2.25) = 5.220...; each entry scaled by 1 / 5.220...
+    scale = 1.0 / np.sqrt(27.25)
+    np.testing.assert_allclose(apply_keras_clipping(grads, global_clipnorm=1.0)[1], [0.0, 1.5 * scale])
+    unchanged = apply_keras_clipping(grads)
+    assert all(np.array_equal(a, b) for a, b in zip(unchanged, grads))
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: apply_keras_clipping([np.ones(2)], clipvalue=1.0, clipnorm=1.0), "at most one"),
+    (lambda: apply_keras_clipping([np.ones(2)], clipnorm=0.0), "clipnorm must be a finite number > 0"),
+    (lambda: apply_keras_clipping([np.ones(2)], global_clipnorm=-1), "global_clipnorm"),
+    (lambda: apply_keras_clipping([np.ones(2)], clipvalue=np.inf), "clipvalue"),
+    (lambda: clip_by_norm(np.ones(2), 0), "clip_norm must be a finite number > 0"),
+    (lambda: clip_by_global_norm([np.ones(2)], float("nan")), "clip_norm"),
+    (lambda: clip_by_value(np.ones(2), 1.0, -1.0), "clip_value_min must be <= clip_value_max"),
+    (lambda: clip_by_value(np.ones(2), "a", 1.0), "clip_value_min"),
+    (lambda: clip_by_norm([], 1.0), "must not be empty"),
+    (lambda: global_norm({}), "must not be empty"),
+])
+def test_bad_arguments_raise_value_error(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+# --- properties over random inputs ----------------------------------------------------------
+
+finite = st.floats(-1e6, 1e6, allow_nan=False, allow_subnormal=False)
+arrays = hnp.arrays(np.float64, hnp.array_shapes(min_dims=0, max_dims=3, max_side=5), elements=finite)
+thresholds = st.floats(1e-3, 1e3)
+REL = 1e-12   # rounding slack when comparing norms after a rescale
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(arrays, min_size=1, max_size=4), thresholds)
+def test_clipping_never_increases_a_norm(grads, c):
+    norms = [np.linalg.norm(g) for g in grads]
+    for g, n in zip(apply_keras_clipping(grads, clipvalue=c), norms):
+        assert np.linalg.norm(g) <= n
+        assert np.all(np.abs(g) <= c)
+    for g, n in zip(clip_by_norm(grads, c), norms):
+        assert np.linalg.norm(g) <= min(n, c) * (1 + REL)
+    clipped, total = clip_by_global_norm(grads, c)
+    assert np.isclose(total, np.sqrt(sum(n * n for n in norms)), rtol=1e-12)
+    assert global_norm(clipped) <= min(total, c) * (1 + REL)
+    for g, n in zip(clipped, norms):
+        assert np.linalg.norm(g) <= n * (1 + REL)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(arrays, min_size=1, max_size=4), thresholds)
+def test_norm_clipping_keeps_the_direction(grads, c):
+    clipped, total = clip_by_global_norm(grads, c)
+    scale = min(1.0, c / total) if total > 0 else 1.0
+    for g, out in zip(grads, clipped):
+        np.testing.assert_allclose(out, g * scale, rtol=1e-12, atol=0)
+
+
+# --- agreement with TensorFlow and Keras on random inputs -----------------------------------
+
+def random_grads(rng: np.random.Generator, dtype=np.float64) -> tuple[list[np.ndarray], float]:
+    """1-4 arrays of random shapes and magnitude, and a threshold around their global norm."""
+    shapes = [tuple(rng.integers(1, 6, size=rng.integers(0, 3))) for _ in range(rng.integers(1, 5))]
+    scale = 10.0 ** rng.uniform(-3, 3)
+    grads = [(rng.standard_normal(s) * scale).astype(dtype).astype(np.float64) for s in shapes]
+    threshold = global_norm(grads) * 10.0 ** rng.uniform(-1.0, 0.5)  # below and above the norm
+    return grads, float(threshold)
+
+
+@pytest.mark.tf
+def test_matches_tf_clip_operations_on_random_inputs():
+    from course_lib.tf_twins import clipping as tf_clipping
+    rng = np.random.default_rng(20240603)
+    for _ in range(N_TF_CASES):
+        grads, c = random_grads(rng)
+        low = -c * rng.uniform(0.0, 0.5) / np.sqrt(len(grads))
+        high = c * rng.uniform(0.0, 0.5) / np.sqrt(len(grads))
+        for ours, theirs in zip(clip_by_value(grads, low, high),
+                                tf_clipping.clip_by_value(grads, low, high, dtype="float64")):
+            np.testing.assert_array_equal(ours, theirs)   # a comparison, no rounding at all
+        for ours, theirs in zip(clip_by_norm(grads, c), tf_clipping.clip_by_norm(grads, c, dtype="float64")):
+            np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=0)
+        ours, norm = clip_by_global_norm(grads, c)
+        theirs, tf_norm = tf_clipping.clip_by_global_norm(grads, c, dtype="float64")
+        assert norm == pytest.approx(tf_norm, rel=1e-12)
+        for a, b in zip(ours, theirs):
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=0)
+
+
+@pytest.mark.tf
+@pytest.mark.parametrize("argument", ["clipvalue", "clipnorm", "global_clipnorm"])
+def test_matches_a_keras_optimizer_with_clipping(argument):
+    from course_lib.tf_twins.clipping import keras_optimizer_clipping
+    rng = np.random.default_rng({"clipvalue": 1, "clipnorm": 2, "global_clipnorm": 3}[argument])
+    n_clipped = 0
+    for _ in range(N_KERAS_CASES):
+        grads, c = random_grads(rng, dtype=np.float32)
+        if argument == "clipvalue":
+            c = c / np.sqrt(sum(g.size for g in grads))   # about the size of one entry
+        ours = apply_keras_clipping(grads, **{argument: c})
+        theirs = keras_optimizer_clipping(grads, **{argument: c})
+        n_clipped += any(not np.array_equal(a, g) for a, g in zip(ours, grads))
+        for a, b in zip(ours, theirs):
+            np.testing.assert_allclose(a, b, rtol=1e-6, atol=0)
+    # The random thresholds must really clip most cases, or this test proves little.
+    assert n_clipped >= N_KERAS_CASES // 2
