@@ -1,36 +1,66 @@
-"""The display half of every widget: one figure, shown once, redrawn in place."""
+"""The display half of every widget: one figure, shown once, redrawn in place, fast."""
 from __future__ import annotations
 
+import io
+from collections.abc import Iterable
 from typing import Any
 
 import matplotlib.pyplot as plt
-from IPython.display import display
+import numpy as np
+from IPython.display import Image, display
+from matplotlib.artist import Artist
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from PIL import Image as PILImage
 
 
 class LiveFigure:
-    """Show a matplotlib figure as a normal output and redraw it in place on demand.
+    """Show a matplotlib figure as an ordinary output and redraw it in place on demand.
 
-    With the inline backend a figure is a PNG; ``display(fig, display_id=True)`` stores that
-    PNG in the notebook (a reader without a kernel sees it), and ``refresh()`` sends the new
-    PNG to the same output (``update_display_data``), so the picture changes where it is
-    instead of piling up copies. Outside a notebook ``refresh()`` just draws the canvas.
+    The figure is rendered to a PNG with the Agg renderer and displayed with a display id:
+    the stored notebook keeps that PNG (a reader without a kernel sees the figure), and
+    :meth:`refresh` replaces it where it is (``update_display_data``) instead of adding copies.
+
+    Speed comes from blitting: the artists listed as ``animated`` (the lines a slider moves)
+    are left out of the full draw; the rest (axes, ticks, labels, static curves) is drawn once
+    and kept as a background bitmap, and a refresh only pastes the background and draws the
+    animated artists on it. When a change moves axis limits or static content, call
+    ``refresh(full=True)`` to redraw the background too.
     """
 
-    def __init__(self, fig: plt.Figure):
+    def __init__(self, fig: plt.Figure, animated: Iterable[Artist] = ()):
+        plt.close(fig)  # the inline backend must not show it again at the end of the cell
         self.fig = fig
+        self.canvas = FigureCanvasAgg(fig)
+        self.animated = list(animated)
+        for artist in self.animated:
+            artist.set_animated(True)
+        self._background: Any = None
         self._handle: Any = None
-        plt.close(fig)  # the inline backend must not show it a second time at the cell's end
+        self.png = b""
 
     def show(self) -> None:
-        """Display the figure (once) where the cell's output is."""
-        self._handle = display(self.fig, display_id=True)
+        """Display the current figure where the cell's output is (call it once)."""
+        if not self.png:
+            self.refresh(full=True)
+        self._handle = display(Image(data=self.png, format="png"), display_id=True)
 
-    def refresh(self) -> None:
-        """Re-render after the artists changed."""
-        if self._handle is None:
-            self.fig.canvas.draw()
+    def refresh(self, full: bool = False) -> bytes:
+        """Re-render after the artists changed; ``full`` also redraws the background."""
+        if full or self._background is None:
+            self.canvas.draw()
+            self._background = self.canvas.copy_from_bbox(self.fig.bbox)
         else:
-            self._handle.update(self.fig)
+            self.canvas.restore_region(self._background)
+        renderer = self.canvas.get_renderer()
+        for artist in self.animated:
+            if artist.get_visible():
+                artist.draw(renderer)
+        buffer = io.BytesIO()
+        PILImage.fromarray(np.asarray(self.canvas.buffer_rgba())).save(buffer, "png", compress_level=1)
+        self.png = buffer.getvalue()
+        if self._handle is not None:
+            self._handle.update(Image(data=self.png, format="png"))
+        return self.png
 
 
 def status_text(message: str, ok: bool = True) -> str:

@@ -62,7 +62,8 @@ class ParabolaDemo:
         (self.curve,) = self.ax_loss.semilogy([], [], "o-", ms=3)
         self.ax_loss.set(xlabel="step", ylabel="f(w) (log scale)", title="loss per step")
         fig.tight_layout()
-        self.live = LiveFigure(fig)
+        self.live = LiveFigure(fig, animated=[self.path, self.curve])
+        self._loss_limits = None
         self.controls["learning_rate"].observe(self.update, "value")
         self.update()
 
@@ -72,10 +73,15 @@ class ParabolaDemo:
         shown = np.clip(frame.w, -2, 2)  # a diverging path still draws, pinned to the axes
         self.path.set_data(shown, shown**2)
         self.curve.set_data(np.arange(frame.loss.size), np.maximum(frame.loss, 1e-300))
-        self.ax_loss.relim()
-        self.ax_loss.autoscale_view()
+        # Rescale the loss axis only when the curve leaves it: the full redraw is the slow part.
+        low, high = max(frame.loss.min(), 1e-300), max(frame.loss.max(), 1e-300)
+        limits = self._loss_limits
+        full = limits is None or low < limits[0] or high > limits[1] or high < limits[1] * 1e-3
+        if full:
+            self._loss_limits = (low / 10, high * 10)
+            self.ax_loss.set(xlim=(-0.5, self.steps + 0.5), ylim=self._loss_limits)
         self.status.value = status_text(frame.status, frame.ok)
-        self.live.refresh()
+        self.live.refresh(full=full)
         self.frame = frame
         return frame
 

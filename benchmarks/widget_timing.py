@@ -1,0 +1,28 @@
+"""Shared timing for widget benchmarks: the latency of one control change, as a user feels it.
+
+One change = the widget's callback: the pure computation, the artist updates and the new PNG
+that :class:`course_lib.widgets.LiveFigure` renders (the bytes sent to the browser).
+"""
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Sequence
+from typing import Any
+
+
+def time_control_changes(widget: Any, control: str, values: Sequence[Any], repeats: int = 3) -> dict:
+    """Set ``widget.controls[control]`` to each value in turn, ``repeats`` times over.
+
+    Returns the median and 90th-percentile latency in milliseconds per change.
+    """
+    slider = widget.controls[control]
+    samples = []
+    for _ in range(repeats):
+        for value in values:
+            start = time.perf_counter()
+            slider.value = value  # fires the callback synchronously, which re-renders the PNG
+            samples.append((time.perf_counter() - start) * 1000)
+    samples.sort()
+    return {"median_ms": statistics.median(samples),
+            "p90_ms": samples[int(0.9 * (len(samples) - 1))], "changes": len(samples)}

@@ -1,0 +1,38 @@
+"""The demo widget of notebook 00 and the LiveFigure pattern every widget shares."""
+import numpy as np
+import pytest
+
+from course_lib.widgets.demo import ParabolaDemo, parabola_frame
+
+
+@pytest.mark.parametrize("lr", [0.05, 0.3, 0.7, 0.99])
+def test_frame_follows_the_closed_form(lr):
+    frame = parabola_frame(lr, steps=15, w0=1.5)
+    expected = 1.5 * (1 - 2 * lr) ** np.arange(16)   # w_t = w0 (1 - 2 lr)^t on f = w^2
+    np.testing.assert_allclose(frame.w, expected, rtol=1e-12)
+    np.testing.assert_allclose(frame.loss, expected**2, rtol=1e-12)
+    assert frame.ok
+
+
+@pytest.mark.parametrize("lr, word", [(1.0, "bouncing"), (1.2, "diverging"), (0.7, "oscillating")])
+def test_status_names_what_happened(lr, word):
+    assert word in parabola_frame(lr).status
+
+
+@pytest.mark.parametrize("bad", [0, -0.1, float("nan")])
+def test_rejects_non_positive_learning_rate(bad):
+    with pytest.raises(ValueError, match="learning_rate"):
+        parabola_frame(bad)
+
+
+def test_slider_redraws_in_place_and_extremes_still_draw():
+    demo = ParabolaDemo(learning_rate=0.1)
+    first = demo.live.png
+    slider = demo.controls["learning_rate"]
+    slider.value = 10 ** slider.max  # the largest value of a log slider (max is its exponent)
+    assert "diverging" in demo.frame.status and "b42318" in demo.status.value
+    xs, ys = demo.path.get_data()
+    assert np.all(np.isfinite(xs)) and np.all(np.abs(xs) <= 2)  # pinned to the axes, still drawn
+    assert demo.live.png != first and demo.live.png.startswith(b"\x89PNG")
+    slider.value = 10 ** slider.min
+    assert demo.frame.ok
