@@ -1,0 +1,277 @@
+"""Linear, logistic and softmax regression and a one-hidden-layer MLP, with hand-written gradients.
+
+Parameters are a ``dict[str, np.ndarray]`` with Keras ``Dense`` shapes: kernel ``W`` of shape
+``(n_in, n_out)``, bias ``b`` of shape ``(n_out,)``; the MLP has ``W1, b1, W2, b2``. Every loss
+is the batch mean, computed from the *logits* ``z`` in a form that never overflows:
+
+* mean squared error  ``L = mean((z - y)^2)``, ``dL/dz = 2 (z - y) / n``  (Keras ``"mse"``)
+* binary cross-entropy ``L = mean(max(z, 0) - y z + log(1 + exp(-|z|)))``, ``dL/dz = (sigmoid(z) - y) / n``
+* sparse categorical cross-entropy ``L = -mean(z_y - logsumexp(z))``, ``dL/dz = (softmax(z) - onehot(y)) / n``
+
+The computations follow the dtype of the parameters (``float64`` from :meth:`init_params`).
+
+>>> import numpy as np
+>>> model = SoftmaxRegression(n_features=4, n_classes=3)
+>>> params = model.init_params(np.random.default_rng(0))
+>>> {k: v.shape for k, v in params.items()}
+{'W': (4, 3), 'b': (3,)}
+>>> X, y = np.ones((5, 4)), np.array([0, 1, 2, 1, 0])
+>>> loss, grads = model.loss_and_grad(params, X, y)
+>>> bool(grads["W"].shape == params["W"].shape), model.metric_name
+(True, 'accuracy')
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from course_lib._checks import check_array, check_int
+
+Params = dict[str, np.ndarray]
+
+
+def glorot_uniform(rng: np.random.Generator, n_in: int, n_out: int) -> np.ndarray:
+    """Kernel drawn from U(-l, l), ``l = sqrt(6 / (n_in + n_out))`` (Keras ``GlorotUniform``).
+
+    >>> w = glorot_uniform(np.random.default_rng(0), 3, 3)
+    >>> bool(np.all(np.abs(w) <= 1.0))
+    True
+    """
+    limit = np.sqrt(6.0 / (n_in + n_out))
+    return rng.uniform(-limit, limit, size=(n_in, n_out))
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    """``1 / (1 + exp(-z))`` computed as ``e/(1+e)`` with ``e = exp(-|z|)``: never overflows.
+
+    >>> sigmoid(np.array([-1000.0, 0.0, 1000.0])).tolist()
+    [0.0, 0.5, 1.0]
+    """
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _mse_head(z, y, need_grad):
+    d = z[:, 0] - y
+    loss = float(d @ d) / len(y)
+    return loss, (2.0 / len(y)) * d[:, None] if need_grad else None, loss
+
+
+def _bce_head(z, y, need_grad):
+    z = z[:, 0]
+    loss = float(np.mean(np.maximum(z, 0) - y * z + np.log1p(np.exp(-np.abs(z)))))
+    acc = np.count_nonzero((z > 0) == (y > 0.5)) / len(y)
+    return loss, ((sigmoid(z) - y) / len(y))[:, None] if need_grad else None, acc
+
+
+def _scce_head(z, y, need_grad):
+    n, rows = len(y), np.arange(len(y))
+    acc = np.count_nonzero(z.argmax(axis=1) == y) / n
+    shifted = z - z.max(axis=1, keepdims=True)
+    e = np.exp(shifted)
+    total = e.sum(axis=1)
+    loss = float(np.log(total).mean() - shifted[rows, y].mean())
+    if not need_grad:
+        return loss, None, acc
+    e /= total[:, None]  # now softmax(z)
+    e[rows, y] -= 1.0
+    e *= 1.0 / n
+    return loss, e, acc
+
+
+@dataclass(frozen=True)
+class _Model:
+    """Shared checks and public methods; subclasses define ``_forward_backward``."""
+
+    metric_name: ClassVar[str] = "accuracy"
+    weight_keys: ClassVar[tuple[str, ...]] = ("W",)
+
+    def param_shapes(self) -> dict[str, tuple[int, ...]]:
+        raise NotImplementedError
+
+    def check_params(self, params: Params) -> Params:
+        """Every expected key, with Keras's shape, finite; raises ``ValueError`` otherwise."""
+        shapes = self.param_shapes()
+        if not isinstance(params, dict) or set(params) != set(shapes):
+            got = sorted(params) if isinstance(params, dict) else type(params).__name__
+            raise ValueError(f"params must be a dict with keys {sorted(shapes)}, got {got}")
+        out = {k: check_array(f"params[{k!r}]", params[k], dtype=None) for k in shapes}
+        for k, shape in shapes.items():
+            if out[k].shape != shape:
+                raise ValueError(f"params[{k!r}] must have shape {shape}, got {out[k].shape}")
+        return out
+
+    def check_data(self, X, y) -> tuple[np.ndarray, np.ndarray]:
+        """``X`` (n, n_features) finite, ``y`` valid targets of the same length."""
+        X = check_array("X", X, ndim=2)
+        n_in = self.param_shapes()["W" if "W" in self.weight_keys else "W1"][0]
+        if X.shape[1] != n_in:
+            raise ValueError(f"X must have {n_in} features (columns), got {X.shape[1]}")
+        y = self._check_targets(check_array("y", y, ndim=1))
+        if len(y) != len(X):
+            raise ValueError(f"X and y must have the same number of samples, got X: {len(X)}, y: {len(y)}")
+        return X, y
+
+    def _check_targets(self, y: np.ndarray) -> np.ndarray:
+        k = getattr(self, "n_classes")
+        if np.any(y != np.round(y)) or y.min() < 0 or y.max() > k - 1:
+            raise ValueError(f"y must hold integer class labels in [0, {k - 1}], "
+                             f"got values in [{y.min()}, {y.max()}]")
+        return y.astype(np.intp)
+
+    def _init_dense(self, rng: np.random.Generator) -> Params:
+        if not isinstance(rng, np.random.Generator):
+            raise ValueError(f"rng must be a numpy Generator (np.random.default_rng(seed)), got {rng!r}")
+        out = {}
+        for k, shape in self.param_shapes().items():
+            out[k] = glorot_uniform(rng, *shape) if len(shape) == 2 else np.zeros(shape)
+        return out
+
+    def init_params(self, rng: np.random.Generator) -> Params:
+        """Glorot-uniform kernels and zero biases, like a fresh Keras ``Dense`` layer."""
+        return self._init_dense(rng)
+
+    def predict(self, params: Params, X) -> np.ndarray:
+        """The model's output: the value (regression) or class probabilities."""
+        params = self.check_params(params)
+        return self._predict(params, check_array("X", X, ndim=2))
+
+    def loss(self, params: Params, X, y) -> float:
+        """Mean loss over the samples (see the module docstring for the formulas)."""
+        return self._forward_backward(self.check_params(params), *self.check_data(X, y), False)[0]
+
+    def loss_and_grad(self, params: Params, X, y) -> tuple[float, Params]:
+        """The loss and its gradient, a dict keyed like ``params`` (back-propagated by hand)."""
+        loss, grads, _ = self._forward_backward(self.check_params(params), *self.check_data(X, y), True)
+        return loss, grads
+
+    def metric(self, params: Params, X, y) -> float:
+        """Keras's metric ``metric_name``: accuracy for classifiers, mean squared error for regression."""
+        return self._forward_backward(self.check_params(params), *self.check_data(X, y), False)[2]
+
+
+@dataclass(frozen=True)
+class _OneLayer(_Model):
+    n_features: int
+
+    def __post_init__(self) -> None:
+        check_int("n_features", self.n_features, low=1)
+
+    def param_shapes(self) -> dict[str, tuple[int, ...]]:
+        return {"W": (self.n_features, self._n_out), "b": (self._n_out,)}
+
+    def _forward_backward(self, params, X, y, need_grad):
+        loss, dz, metric = self._head(X @ params["W"] + params["b"], y, need_grad)
+        return loss, ({"W": X.T @ dz, "b": dz.sum(axis=0)} if need_grad else None), metric
+
+
+@dataclass(frozen=True)
+class LinearRegression(_OneLayer):
+    """``y_hat = X W + b``, mean squared error. Keras: ``Dense(1)`` with ``loss="mse"``.
+
+    >>> m = LinearRegression(2); p = {"W": np.array([[1.0], [2.0]]), "b": np.array([0.5])}
+    >>> m.predict(p, [[1.0, 1.0]]).tolist(), m.loss(p, [[1.0, 1.0]], [3.0])
+    ([3.5], 0.25)
+    """
+
+    metric_name: ClassVar[str] = "mse"
+    _n_out: ClassVar[int] = 1
+    _head = staticmethod(_mse_head)
+
+    def _check_targets(self, y: np.ndarray) -> np.ndarray:
+        return y
+
+    def _predict(self, params, X):
+        return (X @ params["W"] + params["b"])[:, 0]
+
+
+@dataclass(frozen=True)
+class LogisticRegression(_OneLayer):
+    """``p = sigmoid(X W + b)``, binary cross-entropy; labels 0/1. Keras: ``Dense(1, "sigmoid")``.
+
+    >>> m = LogisticRegression(1); p = {"W": np.array([[1000.0]]), "b": np.zeros(1)}
+    >>> m.loss(p, [[1.0], [-1.0]], [1, 0]), m.loss(p, [[1.0]], [0])
+    (0.0, 1000.0)
+    """
+
+    _n_out: ClassVar[int] = 1
+    _head = staticmethod(_bce_head)
+
+    def _check_targets(self, y: np.ndarray) -> np.ndarray:
+        if not np.all((y == 0) | (y == 1)):
+            raise ValueError(f"y must hold binary labels 0 or 1, got values in [{y.min()}, {y.max()}]")
+        return y
+
+    def _predict(self, params, X):
+        return sigmoid(X @ params["W"] + params["b"])[:, 0]
+
+
+@dataclass(frozen=True)
+class SoftmaxRegression(_OneLayer):
+    """``p = softmax(X W + b)``, sparse categorical cross-entropy. Keras: ``Dense(k, "softmax")``."""
+
+    n_classes: int
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_int("n_classes", self.n_classes, low=2)
+
+    @property
+    def _n_out(self) -> int:
+        return self.n_classes
+
+    _head = staticmethod(_scce_head)
+
+    def _predict(self, params, X):
+        return softmax(X @ params["W"] + params["b"])
+
+
+@dataclass(frozen=True)
+class MLP(_Model):
+    """``p = softmax(relu(X W1 + b1) W2 + b2)``; Keras: ``Dense(h, "relu")`` then ``Dense(k, "softmax")``.
+
+    Back-propagation: ``dZ2 = (p - onehot(y)) / n``, ``dW2 = H^T dZ2``, ``dH = dZ2 W2^T``,
+    ``dZ1 = dH * [Z1 > 0]`` (TensorFlow's ReLU gradient is 0 at 0 too), ``dW1 = X^T dZ1``.
+    """
+
+    n_inputs: int
+    n_hidden: int
+    n_classes: int
+    weight_keys: ClassVar[tuple[str, ...]] = ("W1", "W2")
+
+    def __post_init__(self) -> None:
+        check_int("n_inputs", self.n_inputs, low=1)
+        check_int("n_hidden", self.n_hidden, low=1)
+        check_int("n_classes", self.n_classes, low=2)
+
+    def param_shapes(self) -> dict[str, tuple[int, ...]]:
+        return {"W1": (self.n_inputs, self.n_hidden), "b1": (self.n_hidden,),
+                "W2": (self.n_hidden, self.n_classes), "b2": (self.n_classes,)}
+
+    def _predict(self, params, X):
+        return softmax(np.maximum(X @ params["W1"] + params["b1"], 0) @ params["W2"] + params["b2"])
+
+    def _forward_backward(self, params, X, y, need_grad):
+        h = X @ params["W1"]
+        h += params["b1"]
+        np.maximum(h, 0, out=h)
+        z = h @ params["W2"]
+        z += params["b2"]
+        loss, dz, metric = _scce_head(z, y, need_grad)
+        if not need_grad:
+            return loss, None, metric
+        dh = dz @ params["W2"].T
+        dh *= h > 0
+        return loss, {"W1": X.T @ dh, "b1": dh.sum(axis=0), "W2": h.T @ dz, "b2": dz.sum(axis=0)}, metric
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    """Row-wise ``exp(z - max z) / sum exp(z - max z)``: never overflows.
+
+    >>> softmax(np.array([[1000.0, 1000.0]])).tolist()
+    [[0.5, 0.5]]
+    """
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
