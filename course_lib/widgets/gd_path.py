@@ -1,0 +1,243 @@
+r"""Batch gradient descent on a 2-D loss surface: its path on the contours and its loss curve.
+
+On a quadratic surface ``L(theta) = L* + 1/2 (theta - theta*)^T A (theta - theta*)`` the
+full-batch update ``theta <- theta - lr * A (theta - theta*)`` multiplies the error along the
+i-th eigenvector of ``A`` by ``1 - lr * lambda_i`` at every step, so gradient descent
+
+* converges when ``0 < lr < 2 / lambda_max`` (it zig-zags once ``lr > 1 / lambda_max``),
+* diverges when ``lr > 2 / lambda_max``,
+* and needs about ``kappa = lambda_max / lambda_min`` times more steps along the flattest
+  direction than along the steepest one.
+
+A one-feature linear regression with mean squared error, in ``(w, b)``, is exactly such a
+surface: ``A = (2/n) [x 1]^T [x 1]`` (its Hessian), ``theta*`` the least-squares solution.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import numpy as np
+
+from course_lib._checks import check_array, check_int, check_real
+from course_lib.synthetic import QuadraticBowl
+from course_lib.widgets._live import LiveFigure, status_text
+
+#: A run has diverged once its excess loss exceeds this multiple of the starting excess loss.
+DIVERGENCE_FACTOR = 1e3
+
+
+@dataclass(frozen=True)
+class LossSurface:
+    """A 2-D quadratic loss: a :class:`QuadraticBowl` lifted by its minimum ``min_loss``."""
+
+    bowl: QuadraticBowl
+    min_loss: float = 0.0
+    labels: tuple[str, str] = ("w", "b")
+
+    def loss(self, theta) -> np.ndarray:
+        """``L* + 1/2 d^T A d`` with ``d = theta - theta*`` (one point or a batch (..., 2))."""
+        return self.min_loss + self.bowl.loss(theta)
+
+    def grad(self, theta) -> np.ndarray:
+        """``A (theta - theta*)``."""
+        return self.bowl.grad(theta)
+
+    @property
+    def stable_learning_rate(self) -> float:
+        """``2 / lambda_max``: gradient descent converges for learning rates strictly below it."""
+        return float(2.0 / self.bowl.eigenvalues[-1])
+
+
+def linear_regression_surface(x, y) -> LossSurface:
+    r"""The MSE surface of ``y ~ w x + b`` over ``(w, b)``: Hessian, least-squares minimum and loss.
+
+    ``A = (2/n) [[sum x^2, sum x], [sum x, n]]``; ``theta*`` solves the normal equations
+    (computed with ``np.linalg.lstsq``); ``L*`` is the mean squared residual there.
+
+    >>> s = linear_regression_surface([0.0, 1.0, 2.0], [1.0, 3.0, 5.0])
+    >>> s.bowl.minimizer.round(12).tolist(), round(s.min_loss, 12)
+    ([2.0, 1.0], 0.0)
+    """
+    x = check_array("x", x, ndim=1)
+    y = check_array("y", y, ndim=1)
+    n = len(x)
+    if len(y) != n or n < 2:
+        raise ValueError(f"x and y must have the same length >= 2, got {n} and {len(y)}")
+    design = np.column_stack([x, np.ones(n)])
+    theta, *_ = np.linalg.lstsq(design, y, rcond=None)
+    hessian = (2.0 / n) * design.T @ design
+    if np.linalg.eigvalsh(hessian)[0] <= 1e-12 * np.abs(hessian).max():
+        raise ValueError("x must take at least two different values (else (w, b) has no unique minimum)")
+    residual = design @ theta - y
+    return LossSurface(QuadraticBowl(hessian, theta), float(residual @ residual / n))
+
+
+@dataclass(frozen=True)
+class GDFrame:
+    """One run: iterates ``path`` (k+1, 2), their excess loss ``L - L*`` and gradient norms (k+1),
+    the step at which it converged or diverged (or None), a status sentence and an ok flag."""
+
+    path: np.ndarray
+    excess_loss: np.ndarray
+    grad_norm: np.ndarray
+    converged_at: int | None
+    diverged_at: int | None
+    status: str
+    ok: bool
+
+
+def gd_path(surface: LossSurface, learning_rate: float, steps: int, start=(0.0, 0.0),
+            tol: float = 1e-6) -> GDFrame:
+    r"""Full-batch gradient descent ``theta <- theta - lr * grad L(theta)`` from ``start``.
+
+    Stops at the first iterate whose gradient norm is ``<= tol`` (converged), when the excess
+    loss exceeds ``DIVERGENCE_FACTOR`` times its starting value or stops being finite
+    (diverged), or after ``steps`` updates (budget spent). Keras: ``keras.optimizers.SGD``
+    with ``batch_size`` equal to the training-set size.
+
+    >>> s = LossSurface(QuadraticBowl(np.eye(2), np.zeros(2)))
+    >>> f = gd_path(s, 0.5, steps=3, start=(8.0, 0.0), tol=0.0)
+    >>> f.path[:, 0].tolist(), f.excess_loss.tolist()
+    ([8.0, 4.0, 2.0, 1.0], [32.0, 8.0, 2.0, 0.5])
+    """
+    lr = check_real("learning_rate", learning_rate, low=0, low_open=True)
+    steps = check_int("steps", steps, low=1)
+    tol = check_real("tol", tol, low=0)
+    theta = check_start(start)
+    limit = DIVERGENCE_FACTOR * max(float(surface.bowl.loss(theta)), 1e-300)
+    path, grads = [theta], [float(np.hypot(*surface.grad(theta)))]
+    converged = 0 if grads[0] <= tol else None
+    diverged = None
+    while converged is None and diverged is None and len(path) <= steps:
+        theta = theta - lr * surface.grad(theta)  # the whole update: one full-batch gradient step
+        path.append(theta)
+        grads.append(float(np.hypot(*surface.grad(theta))))
+        excess = float(surface.bowl.loss(theta))
+        if not excess <= limit:  # above the limit, or nan
+            diverged = len(path) - 1
+        elif grads[-1] <= tol:
+            converged = len(path) - 1
+    path = np.array(path)
+    return GDFrame(path, surface.bowl.loss(path), np.array(grads), converged, diverged,
+                   *_describe(surface, lr, steps, tol, converged, diverged, grads[-1]))
+
+
+def check_start(start) -> np.ndarray:
+    """A starting point ``(w, b)``: two finite numbers, as a float array."""
+    theta = check_array("start", start, ndim=1)
+    if theta.shape != (2,):
+        raise ValueError(f"start must hold 2 numbers (w, b), got shape {theta.shape}")
+    return theta
+
+
+def _describe(surface, lr, steps, tol, converged, diverged, last_grad) -> tuple[str, bool]:
+    bound = surface.stable_learning_rate
+    limit = f"lr = {lr:.3g}, stable below 2/λ_max = {bound:.3g}"
+    if diverged is not None:
+        return f"diverged at step {diverged}: loss above {DIVERGENCE_FACTOR:.0f}× its start ({limit})", False
+    if np.isclose(lr, bound, rtol=1e-9):
+        return f"bouncing: at lr = 2/λ_max the steepest direction flips sign and never shrinks ({limit})", False
+    if lr > bound:
+        return f"diverging: the loss grows at every step, not yet {DIVERGENCE_FACTOR:.0f}× ({limit})", False
+    shape = "zig-zagging, " if lr > bound / 2 else ""
+    if converged is not None:
+        return f"converged at step {converged}: ‖∇L‖ ≤ {tol:.0e} ({shape}{limit})", True
+    return (f"not converged after {steps} steps: ‖∇L‖ = {last_grad:.2g} > {tol:.0e} "
+            f"({shape}{limit})", False)
+
+
+class GDPathWidget:
+    """Learning rate (log slider) and step budget -> GD path on the contours and its loss curve."""
+
+    def __init__(self, surface: LossSurface, start=(0.0, 0.0), *, learning_rate: float | None = None,
+                 max_steps: int = 100, extent: tuple[float, float, float, float] | None = None,
+                 tol: float = 1e-6):
+        self.surface, self.start = surface, check_start(start)
+        self.tol = check_real("tol", tol, low=0)
+        self.max_steps = check_int("max_steps", max_steps, low=1)
+        bound = surface.stable_learning_rate
+        lr = 0.5 * bound if learning_rate is None else learning_rate
+        exp_hi, exp_lo = np.log10(1.5 * bound), np.log10(bound / 300)
+        self.controls = {
+            "learning_rate": widgets.FloatLogSlider(value=lr, base=10, min=exp_lo, max=exp_hi, step=0.01,
+                                                    description="learning rate", readout_format=".3g"),
+            "steps": widgets.IntSlider(value=min(50, self.max_steps), min=1, max=self.max_steps,
+                                       description="steps")}
+        self.status = widgets.HTML()
+        self.extent = extent or _default_extent(surface, self.start)
+        self._build_figure()
+        for control in self.controls.values():
+            control.observe(self.update, "value")
+        self.update()
+
+    def _build_figure(self) -> None:
+        fig, (self.ax_path, self.ax_loss) = plt.subplots(1, 2, figsize=(9, 3.8))
+        self._draw_contours(self.ax_path)
+        (self.line,) = self.ax_path.plot([], [], "o-", ms=3, lw=1.2, color="#0072B2")
+        # Where a divergent path left the view (pinned to the border, drawn over it).
+        (self.end,) = self.ax_path.plot([], [], "X", ms=12, color="#D55E00", clip_on=False)
+        excess0 = max(float(self.surface.bowl.loss(self.start)), 1e-300)
+        top = DIVERGENCE_FACTOR * excess0
+        (self.curve,) = self.ax_loss.semilogy([], [], "-", color="#0072B2")
+        self.marker = self.ax_loss.axvline(-1, color="#D55E00", ls="--", lw=1)
+        self.ax_loss.axhline(top, color="#D55E00", lw=0.8, alpha=0.6)
+        self.ax_loss.annotate(f"divergence: {DIVERGENCE_FACTOR:.0f}× the start", (0.98, top), ha="right",
+                              va="bottom", xycoords=("axes fraction", "data"), fontsize=8, color="#D55E00")
+        self.ax_loss.set(xlim=(0, self.max_steps), ylim=(1e-14 * excess0, 10 * top), xlabel="step",
+                         ylabel="L(θ) − L* (log scale)", title="excess loss per step")
+        self.note = self.ax_loss.text(0.98, 0.04, "", transform=self.ax_loss.transAxes, ha="right")
+        fig.tight_layout()
+        self.live = LiveFigure(fig, animated=[self.line, self.end, self.curve, self.marker, self.note])
+
+    def _draw_contours(self, ax: plt.Axes) -> None:
+        """Static: loss contours (geometric levels), the minimum and the start, equal axes."""
+        x0, x1, y0, y1 = self.extent
+        gw, gb = np.meshgrid(np.linspace(x0, x1, 120), np.linspace(y0, y1, 120))
+        corners = np.array([[x0, y0], [x0, y1], [x1, y0], [x1, y1]])
+        top = float(self.surface.bowl.loss(corners).max())
+        levels = self.surface.min_loss + np.geomspace(1e-3, 1.0, 12) * top
+        ax.contour(gw, gb, self.surface.loss(np.stack([gw, gb], -1)), levels=levels, colors="0.65",
+                   linewidths=0.8)
+        for point, text, style, colour in [(self.surface.bowl.minimizer, " minimum", "*", "#009E73"),
+                                           (self.start, " start", "s", "0.3")]:
+            ax.plot(*point, style, ms=10, color=colour)
+            ax.annotate(text, point, fontsize=9, xytext=(4, 4), textcoords="offset points")
+        ax.set(xlim=(x0, x1), ylim=(y0, y1), xlabel=self.surface.labels[0], ylabel=self.surface.labels[1],
+               title="GD path on the loss contours")
+        ax.set_aspect("equal", adjustable="box")
+
+    def update(self, change=None) -> GDFrame:
+        """Rerun gradient descent for the current controls, redraw the moving artists."""
+        frame = gd_path(self.surface, self.controls["learning_rate"].value, self.controls["steps"].value,
+                        self.start, self.tol)
+        self.line.set_data(frame.path[:, 0], frame.path[:, 1])
+        stop = frame.diverged_at if frame.diverged_at is not None else frame.converged_at
+        x0, x1, y0, y1 = self.extent
+        last = frame.path[-1]
+        self.end.set_data([np.clip(last[0], x0, x1)], [np.clip(last[1], y0, y1)])
+        self.end.set_visible(frame.diverged_at is not None)  # where the path left the view
+        floor = self.ax_loss.get_ylim()[0]
+        self.curve.set_data(np.arange(len(frame.excess_loss)), np.maximum(frame.excess_loss, floor))
+        self.marker.set_xdata([-1 if stop is None else stop] * 2)
+        self.marker.set_color("#D55E00" if frame.diverged_at is not None else "#009E73")
+        self.note.set_text(frame.status.split(":")[0].split(" (")[0])  # the outcome, in the figure too
+        self.note.set_color("#1a7f37" if frame.ok else "#b42318")
+        self.status.value = status_text(frame.status, frame.ok)
+        self.live.refresh()
+        self.frame = frame
+        return frame
+
+    def show(self) -> None:
+        """Display the controls, the status line and the figure."""
+        from IPython.display import display
+        display(widgets.VBox([widgets.HBox(list(self.controls.values())), self.status]))
+        self.live.show()
+
+
+def _default_extent(surface: LossSurface, start: np.ndarray) -> tuple[float, float, float, float]:
+    """A box centred on the minimum that holds the start with a margin on every side."""
+    centre = surface.bowl.minimizer
+    half = 1.5 * np.abs(start - centre).max() + 1e-9  # square: gradients look perpendicular to contours
+    return centre[0] - half, centre[0] + half, centre[1] - half, centre[1] + half

@@ -1,0 +1,159 @@
+"""Batch gradient descent on a 2-D loss surface (notebook 03's widget).
+
+Expected values come from outside the code under test: np.polyfit for the least-squares line,
+the MSE formula and course_lib.models for the surface, the closed form
+theta_t - theta* = (I - lr A)^t (theta_0 - theta*) for the path, and hand calculation for the
+step at which a run converges or diverges.
+"""
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from course_lib.models import LinearRegression
+from course_lib.synthetic import QuadraticBowl, make_linear_regression
+from course_lib.widgets.gd_path import (DIVERGENCE_FACTOR, GDPathWidget, LossSurface, gd_path,
+                                        linear_regression_surface)
+
+
+@pytest.fixture(scope="module")
+def data():
+    d = make_linear_regression(60, 1, noise=0.4, seed=5)
+    return 1.5 * d.X[:, 0] + 2.0, d.y  # an off-centre feature: an elongated bowl
+
+
+def test_surface_is_the_mse_of_the_line(data):
+    x, y = data
+    s = linear_regression_surface(x, y)
+    w, b = np.polyfit(x, y, 1)  # independent least squares
+    np.testing.assert_allclose(s.bowl.minimizer, [w, b], rtol=1e-9)
+    np.testing.assert_allclose(s.min_loss, np.mean((w * x + b - y) ** 2), rtol=1e-9)
+    rng = np.random.default_rng(0)
+    model = LinearRegression(1)
+    for theta in rng.normal(0, 3, (5, 2)):  # the quadratic form is the loss, everywhere (tol 1e-9)
+        np.testing.assert_allclose(s.loss(theta), np.mean((theta[0] * x + theta[1] - y) ** 2), rtol=1e-9)
+        _, g = model.loss_and_grad({"W": theta[:1, None], "b": theta[1:]}, x[:, None], y)
+        np.testing.assert_allclose(s.grad(theta), [g["W"][0, 0], g["b"][0]], rtol=1e-9, atol=1e-12)
+
+
+def test_stable_learning_rate_is_two_over_the_largest_hessian_eigenvalue(data):
+    x, y = data
+    n = len(x)
+    hessian = 2 / n * np.array([[x @ x, x.sum()], [x.sum(), n]])
+    assert linear_regression_surface(x, y).stable_learning_rate == pytest.approx(
+        2 / np.linalg.eigvalsh(hessian).max(), rel=1e-12)
+
+
+@pytest.mark.parametrize("fraction", [0.1, 0.5, 0.9])
+def test_path_follows_the_closed_form(data, fraction):
+    s = linear_regression_surface(*data)
+    lr, start = fraction * s.stable_learning_rate, np.array([-1.0, 3.0])
+    frame = gd_path(s, lr, steps=25, start=start, tol=0.0)
+    step = np.eye(2) - lr * s.bowl.A
+    expected = [s.bowl.minimizer + np.linalg.matrix_power(step, t) @ (start - s.bowl.minimizer)
+                for t in range(26)]
+    np.testing.assert_allclose(frame.path, expected, rtol=1e-9, atol=1e-12)
+    assert frame.ok is False and "not converged after 25 steps" in frame.status  # tol 0: never met
+
+
+def test_path_is_gradient_descent_on_the_data(data):
+    """The same updates as a loop over course_lib.models' hand-written MSE gradient (tol 1e-9)."""
+    x, y = data
+    s = linear_regression_surface(x, y)
+    lr, model = 0.3 * s.stable_learning_rate, LinearRegression(1)
+    params = {"W": np.array([[0.5]]), "b": np.array([-0.5])}
+    frame = gd_path(s, lr, steps=10, start=(0.5, -0.5), tol=0.0)
+    for t in range(1, 11):
+        _, g = model.loss_and_grad(params, x[:, None], y)
+        params = {k: params[k] - lr * g[k] for k in params}
+        np.testing.assert_allclose(frame.path[t], [params["W"][0, 0], params["b"][0]], rtol=1e-9)
+
+
+def test_isotropic_bowl_with_lr_one_over_lambda_converges_in_one_step():
+    s = LossSurface(QuadraticBowl(4.0 * np.eye(2), np.array([1.0, 2.0])))
+    frame = gd_path(s, 0.25, steps=10, start=(5.0, -3.0))
+    assert frame.converged_at == 1 and frame.diverged_at is None and frame.ok
+    np.testing.assert_allclose(frame.path, [[5.0, -3.0], [1.0, 2.0]])
+    assert frame.status.startswith("converged at step 1")
+
+
+def test_convergence_step_matches_the_contraction_factor():
+    # A = I, lr = 0.5: |grad| = |theta| halves each step; from |theta| = 1, |grad| <= 1e-3 first at t = 10.
+    s = LossSurface(QuadraticBowl(np.eye(2), np.zeros(2)))
+    frame = gd_path(s, 0.5, steps=50, start=(1.0, 0.0), tol=1e-3)
+    assert frame.converged_at == 10
+    np.testing.assert_allclose(frame.grad_norm, 0.5 ** np.arange(11))
+
+
+def test_divergence_step_is_named():
+    # A = I, lr = 3: theta is multiplied by -2 per step, the loss by 4; 4^5 = 1024 > 1000 at step 5.
+    assert DIVERGENCE_FACTOR == 1e3
+    s = LossSurface(QuadraticBowl(np.eye(2), np.zeros(2)))
+    frame = gd_path(s, 3.0, steps=50, start=(1.0, 1.0))
+    assert frame.diverged_at == 5 and not frame.ok
+    assert frame.status.startswith("diverged at step 5")
+    np.testing.assert_allclose(frame.path[:, 0], (-2.0) ** np.arange(6))
+
+
+@pytest.mark.parametrize("lr, words", [(1.5, "zig-zagging"), (0.4, "converged"), (2.0, "bouncing"),
+                                       (2.05, "diverging: the loss grows")])
+def test_status_names_the_regime(lr, words):
+    s = LossSurface(QuadraticBowl(np.eye(2), np.zeros(2)))  # lambda_max = 1: 2/lambda_max = 2
+    assert words in gd_path(s, lr, steps=30, start=(1.0, 0.0)).status
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.floats(0.2, 5.0), st.floats(1.0, 50.0), st.floats(0.0, 180.0), st.floats(0.01, 0.99))
+def test_stable_learning_rates_never_raise_the_loss(scale, kappa, angle, fraction):
+    """Below 2/lambda_max every eigen-component of the error shrinks, so the loss never rises."""
+    A = scale * np.diag([1.0, kappa])
+    rot = np.array([[np.cos(np.radians(angle)), -np.sin(np.radians(angle))],
+                    [np.sin(np.radians(angle)), np.cos(np.radians(angle))]])
+    s = LossSurface(QuadraticBowl(rot @ A @ rot.T, np.array([0.3, -0.7])))
+    frame = gd_path(s, fraction * s.stable_learning_rate, steps=40, start=(2.0, 1.0), tol=0.0)
+    assert np.all(np.diff(frame.excess_loss) <= 1e-12 * frame.excess_loss[0])
+
+
+@pytest.mark.parametrize("kwargs, word", [({"learning_rate": 0}, "learning_rate"),
+                                          ({"learning_rate": float("nan")}, "learning_rate"),
+                                          ({"steps": 0}, "steps"), ({"tol": -1.0}, "tol"),
+                                          ({"start": (1.0, 2.0, 3.0)}, "start")])
+def test_bad_arguments_raise(kwargs, word):
+    s = LossSurface(QuadraticBowl(np.eye(2), np.zeros(2)))
+    args = {"learning_rate": 0.1, "steps": 5, "start": (1.0, 0.0), "tol": 1e-6} | kwargs
+    with pytest.raises(ValueError, match=word):
+        gd_path(s, **args)
+
+
+def test_surface_rejects_degenerate_data():
+    with pytest.raises(ValueError, match="two different values"):
+        linear_regression_surface([2.0, 2.0, 2.0], [1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="same length"):
+        linear_regression_surface([1.0, 2.0], [1.0, 2.0, 3.0])
+
+
+def test_widget_sliders_redraw_and_extremes_still_draw(data):
+    s = linear_regression_surface(*data)
+    ui = GDPathWidget(s, start=(0.0, 0.0), max_steps=60)
+    first = ui.live.png
+    lr = ui.controls["learning_rate"]
+    lr.value = 10 ** lr.max  # 1.5 x the stable bound
+    assert ui.frame.diverged_at is not None and "diverged at step" in ui.status.value
+    assert "b42318" in ui.status.value and ui.end.get_visible()
+    x0, x1, y0, y1 = ui.extent
+    (ex,), (ey,) = ui.end.get_data()
+    assert x0 <= ex <= x1 and y0 <= ey <= y1  # the exit marker is pinned to the view
+    assert ui.live.png != first and ui.live.png.startswith(b"\x89PNG")
+    lr.value = 10 ** lr.min
+    ui.controls["steps"].value = 7
+    assert len(ui.frame.path) == 8 and "not converged after 7 steps" in ui.frame.status
+    assert not ui.end.get_visible() and len(ui.curve.get_xdata()) == 8
+    lr.value = 0.5 * s.stable_learning_rate
+    ui.controls["steps"].value = 60
+    assert np.all(np.diff(ui.frame.excess_loss) <= 0) and ui.frame.diverged_at is None
+
+
+def test_widget_reports_convergence_on_a_round_bowl():
+    ui = GDPathWidget(LossSurface(QuadraticBowl(np.eye(2), np.zeros(2))), start=(1.0, 1.0), learning_rate=0.5)
+    assert ui.frame.ok and ui.frame.converged_at == 21  # |grad| = sqrt(2) 0.5^t <= 1e-6 first at t = 21
+    assert "converged at step 21" in ui.status.value and "1a7f37" in ui.status.value
