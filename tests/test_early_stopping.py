@@ -1,0 +1,291 @@
+"""Tests of course_lib.early_stopping: hand-worked sequences, and replays against Keras.
+
+The Keras comparisons replay scripted metric sequences through the real
+``keras.callbacks.EarlyStopping``: inside a real ``model.fit`` (a callback placed before
+EarlyStopping overwrites ``logs[monitor]`` with the scripted value each epoch; Keras 3 hands
+one logs dict to every callback in order), and, for many more sequences, by calling the
+Keras callback's hooks directly as fit does. Stop epoch, best epoch and best value must be
+identical (exact equality: both compare in float32).
+"""
+from __future__ import annotations
+
+import functools
+import math
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from course_lib.early_stopping import EarlyStopping, StopPoint, early_stopping_point
+
+
+def _run(values, **kwargs):
+    """Drive the numpy callback as fit does; returns (epochs run, callback, state)."""
+    stopper = EarlyStopping(**kwargs)
+    state = SimpleNamespace(params={"W": np.zeros(2)}, stop_training=False)
+    stopper.on_train_begin(state)
+    epochs = 0
+    for epoch, value in enumerate(values):
+        state.params = {"W": np.full(2, float(epoch))}
+        stopper.on_epoch_end(epoch, {"loss": 0.0, stopper.monitor: value}, state)
+        epochs += 1
+        if state.stop_training:
+            break
+    stopper.on_train_end(state)
+    return epochs, stopper, state
+
+
+# ---------------------------------------------------------------- worked by hand
+@pytest.mark.parametrize("values, kwargs, stop_epoch, best_epoch", [
+    # e0 best 0.9; e1 best 0.7 (wait 0); e2 wait 1; e3 wait 2 >= patience -> stop
+    ([0.9, 0.7, 0.75, 0.72, 0.8], dict(patience=2), 3, 1),
+    # patience 0 stops at the first epoch without improvement
+    ([1.0, 2.0, 0.0], dict(patience=0), 1, 0),
+    # an equal value is no improvement
+    ([1.0, 1.0], dict(patience=0), 1, 0),
+    # 0.95 + min_delta 0.1 is not below 1.0 -> no improvement
+    ([1.0, 0.95, 0.9], dict(patience=1, min_delta=0.1), 1, 0),
+    # baseline 0.5 never beaten: e0, e1 improve on best but wait keeps counting (1, 2); e2 wait 3
+    ([1.0, 0.9, 0.95, 0.97], dict(patience=2, baseline=0.5), 2, 1),
+    # ... yet improving epochs never stop it: the patience check follows only a non-improvement
+    ([1.0, 0.9, 0.8, 0.7, 0.6], dict(patience=2, baseline=0.5), None, 4),
+    # e0, e1 are warm-up; e2 best; e3 wait 1 -> stop
+    ([5.0, 4.0, 3.0, 10.0, 10.0], dict(patience=1, start_from_epoch=2), 3, 2),
+    # mode auto on val_accuracy maximises
+    ([0.5, 0.6, 0.6], dict(monitor="val_accuracy", patience=0), 2, 1),
+    # Keras compares in float32: 1 - 1e-9 rounds to 1.0, so it is not an improvement
+    ([1.0, 1.0 - 1e-9, 0.5], dict(patience=0), 1, 0),
+    # nan becomes "best" at epoch 0 (nothing to compare with) and nothing ever beats nan
+    ([math.nan, 0.5, 0.4], dict(patience=1), 1, 0),
+    # never stops: ran to the end
+    ([3.0, 2.0, 1.0], dict(patience=0), None, 2),
+])
+def test_known_sequences(values, kwargs, stop_epoch, best_epoch):
+    point = early_stopping_point(values, **kwargs)
+    assert (point.stop_epoch, point.best_epoch) == (stop_epoch, best_epoch)
+    assert point.epochs_run == (len(values) if stop_epoch is None else stop_epoch + 1)
+    epochs, stopper, _ = _run(values, **kwargs)
+    assert epochs == point.epochs_run
+    assert stopper.stopped_epoch == (stop_epoch or 0)   # Keras: 0 when it never stopped
+    assert stopper.best_epoch == best_epoch
+
+
+def test_reasons_are_readable():
+    stopped = early_stopping_point([0.9, 0.7, 0.75, 0.72], patience=2)
+    assert stopped.reason == ("stopped at epoch 3: val_loss did not improve on 0.7 (epoch 1) by more "
+                              "than min_delta=0 for 2 epochs (patience=2)")
+    baseline = early_stopping_point([1.0, 0.9, 0.95], patience=2, baseline=0.5)
+    assert "never beat baseline=0.5" in baseline.reason
+    assert early_stopping_point([3.0, 2.0], patience=0).reason.startswith("not stopped: val_loss best 2")
+    warm = early_stopping_point([3.0, 2.0], start_from_epoch=5)
+    assert (warm.best_epoch, warm.best, warm.stop_epoch) == (None, None, None)
+    assert "start_from_epoch=5" in warm.reason
+    _, stopper, _ = _run([0.9, 0.7, 0.75, 0.72], patience=2, restore_best_weights=True)
+    assert stopper.reason.endswith("; restored the weights of epoch 1")
+
+
+def test_restore_best_weights_bit_for_bit_and_even_without_stopping():
+    rng = np.random.default_rng(0)
+    history = [{"W": rng.normal(size=(3, 2)), "b": rng.normal(size=2)} for _ in range(6)]
+    for values, best in (([0.5, 0.4, 0.45, 0.41, 0.6, 0.7], 1), ([0.5, 0.4, 0.3, 0.2, 0.35, 0.36], 3)):
+        stopper = EarlyStopping(patience=3, restore_best_weights=True)
+        state = SimpleNamespace(params={k: v.copy() for k, v in history[0].items()}, stop_training=False)
+        stopper.on_train_begin(state)
+        for epoch, value in enumerate(values):
+            for k in state.params:          # an in-place optimizer step must not touch the copy
+                state.params[k][...] = history[epoch][k]
+            stopper.on_epoch_end(epoch, {"val_loss": value}, state)
+            if state.stop_training:
+                break
+        stopper.on_train_end(state)
+        for k in history[best]:
+            assert state.params[k].tobytes() == history[best][k].tobytes()
+        assert stopper.best_epoch == best
+
+
+def test_instance_is_reset_by_on_train_begin():
+    stopper = EarlyStopping(patience=0)
+    _run_with = lambda values: [stopper.on_train_begin(None)] + [  # noqa: E731
+        stopper.on_epoch_end(e, {"val_loss": v}, SimpleNamespace(stop_training=False)) for e, v in enumerate(values)]
+    _run_with([1.0, 2.0])
+    assert stopper.stopped_epoch == 1
+    _run_with([1.0, 0.5])
+    assert (stopper.stopped_epoch, stopper.best_epoch, stopper.best) == (0, 1, 0.5)
+
+
+# ---------------------------------------------------------------- bad input
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(patience=-1), "^patience must be an integer >= 0, got -1"),
+    (dict(patience=1.5), "^patience must be an integer >= 0"),
+    (dict(min_delta=-0.1), "^min_delta must be a finite number >= 0, got -0.1"),
+    (dict(mode="minimum"), "^mode must be one of 'auto', 'min', 'max', got 'minimum'"),
+    (dict(monitor="val_banana"), "^cannot tell whether monitor 'val_banana' should go up or down"),
+    (dict(monitor=""), "^monitor must be a non-empty log name"),
+    (dict(baseline=math.nan), "^baseline must be a finite number"),
+    (dict(start_from_epoch=-2), "^start_from_epoch must be an integer >= 0"),
+    (dict(restore_best_weights="yes"), "^restore_best_weights must be True or False"),
+])
+def test_bad_arguments_raise_naming_the_argument(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        EarlyStopping(**kwargs)
+    with pytest.raises(ValueError, match=message):
+        early_stopping_point([1.0, 2.0], **kwargs)
+
+
+def test_unknown_monitor_in_logs_names_the_available_keys():
+    stopper = EarlyStopping(monitor="val_loss")
+    with pytest.raises(ValueError, match=r"^monitor 'val_loss' is not in the logs; available: accuracy, loss"):
+        stopper.on_epoch_end(0, {"loss": 1.0, "accuracy": 0.5}, SimpleNamespace(stop_training=False))
+
+
+def test_mode_min_or_max_accepts_any_monitor_name():
+    assert early_stopping_point([1.0, 2.0], monitor="my_score", mode="max").stop_epoch is None
+
+
+@pytest.mark.parametrize("values", [[], [[1.0, 2.0]]])
+def test_bad_curves_raise(values):
+    with pytest.raises(ValueError, match="^values must"):
+        early_stopping_point(values)
+
+
+# ---------------------------------------------------------------- properties
+VALUE = st.one_of(st.sampled_from([i / 8 for i in range(9)]),   # exact ties
+                  st.floats(0.0, 1.0),
+                  st.sampled_from([0.5 + 1e-9, 0.5 - 1e-9, math.nan]))  # float32 ties, nan
+CONFIG = st.fixed_dictionaries({
+    "monitor": st.sampled_from(["val_loss", "val_accuracy"]),
+    "mode": st.sampled_from(["auto", "min", "max"]),
+    "patience": st.integers(0, 4),
+    "min_delta": st.sampled_from([0.0, 0.125, 0.1, 0.3]),
+    "baseline": st.sampled_from([None, 0.25, 0.5, 0.7]),
+    "start_from_epoch": st.integers(0, 3),
+    "restore_best_weights": st.booleans(),
+})
+
+
+@given(values=st.lists(VALUE, min_size=1, max_size=12), config=CONFIG)
+def test_pure_replay_equals_the_callback(values, config):
+    point = early_stopping_point(values, **config)
+    from_point = (point.epochs_run, point.stop_epoch or 0, point.best_epoch or 0, point.best)
+    assert _same(_ours(values, config), from_point)
+    assert point.epochs_run <= len(values)
+    if point.stop_epoch is not None and config["baseline"] is None:
+        # without a baseline it waits `patience` epochs (at least one) after its best
+        assert point.stop_epoch - point.best_epoch >= max(config["patience"], 1)
+
+
+# ---------------------------------------------------------------- Keras
+@functools.lru_cache(maxsize=1)
+def _keras_model():
+    import keras
+
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    model.compile(keras.optimizers.SGD(0.01), "mse", metrics=["accuracy"])  # gives val_accuracy a direction
+    model.fit(np.zeros((2, 1)), np.zeros(2), epochs=1, verbose=0)  # builds the metrics mode="auto" reads
+    return model
+
+
+def _keras_fit_replay(values, config):
+    """The real callback in a real model.fit; returns (epochs run, stopped, best epoch, best)."""
+    import keras
+
+    monitor = config["monitor"]
+
+    class Script(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            logs[monitor] = float(values[epoch])
+
+    stopper = keras.callbacks.EarlyStopping(**config)
+    x = np.zeros((2, 1), np.float32)
+    history = _keras_model().fit(x, x[:, 0], epochs=len(values), batch_size=2, verbose=0,
+                                 callbacks=[Script(), stopper])
+    return len(history.history["loss"]), stopper.stopped_epoch, stopper.best_epoch, stopper.best
+
+
+def _keras_hook_replay(values, config):
+    """The real callback's hooks called as fit calls them (fast enough for many sequences)."""
+    import keras
+
+    model = _keras_model()
+    stopper = keras.callbacks.EarlyStopping(**config)
+    stopper.set_model(model)
+    model.stop_training = False
+    stopper.on_train_begin()
+    epochs = 0
+    for epoch, value in enumerate(values):
+        stopper.on_epoch_end(epoch, {"loss": 0.0, config["monitor"]: float(value)})
+        epochs += 1
+        if model.stop_training:
+            break
+    stopper.on_train_end()
+    return epochs, stopper.stopped_epoch, stopper.best_epoch, stopper.best
+
+
+def _ours(values, config):
+    epochs, stopper, _ = _run(values, **config)
+    return epochs, stopper.stopped_epoch, stopper.best_epoch, stopper.best
+
+
+def _same(a, b):
+    return a[:3] == b[:3] and (a[3] == b[3] or (a[3] != a[3] and b[3] != b[3]))  # nan == nan here
+
+
+@pytest.mark.tf
+@settings(max_examples=120, deadline=None)
+@given(values=st.lists(VALUE, min_size=1, max_size=12), config=CONFIG)
+def test_same_decisions_as_the_keras_callback(values, config):
+    assert _same(_ours(values, config), _keras_hook_replay(values, config))
+
+
+@pytest.mark.tf
+@settings(max_examples=10, deadline=None)
+@given(values=st.lists(VALUE, min_size=1, max_size=8), config=CONFIG)
+def test_same_stop_and_best_epoch_as_keras_in_a_real_fit(values, config):
+    assert _same(_ours(values, config), _keras_fit_replay(values, config))
+
+
+@pytest.mark.tf
+@pytest.mark.parametrize("values, kwargs", [
+    ([1.0, 0.9, 0.95, 0.97, 0.99], dict(patience=2, baseline=0.5)),
+    ([1.0, 0.9, 0.8, 0.7, 0.6], dict(patience=2, baseline=0.5)),
+    ([1.0, 1.0 - 1e-9, 0.5], dict(patience=0)),
+    ([math.nan, 0.5, 0.4], dict(patience=1)),
+    ([0.5, 0.6, 0.6, 0.7], dict(monitor="val_accuracy", patience=1, mode="auto")),
+    ([5.0, 4.0, 3.0, 10.0, 10.0], dict(patience=1, start_from_epoch=2)),
+])
+def test_hand_worked_edge_cases_in_a_real_keras_fit(values, kwargs):
+    config = {"monitor": "val_loss", **kwargs}
+    assert _same(_ours(values, config), _keras_fit_replay(values, config))
+
+
+@pytest.mark.tf
+def test_keras_restore_best_weights_in_a_real_fit_is_bit_for_bit():
+    # the TensorFlow side of restore_best_weights: Keras's own callback in a real training run
+    import keras
+
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    model.compile(keras.optimizers.SGD(0.1), "mse")
+    values, snapshots = [0.9, 0.5, 0.7, 0.6, 0.8], []
+
+    class ScriptAndRecord(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            logs["val_loss"] = values[epoch]
+            snapshots.append([w.copy() for w in self.model.get_weights()])
+
+    stopper = keras.callbacks.EarlyStopping(patience=2, restore_best_weights=True)
+    rng = np.random.default_rng(0)
+    model.fit(rng.normal(size=(8, 3)), rng.normal(size=(8, 2)), epochs=5, batch_size=4, verbose=0,
+              callbacks=[ScriptAndRecord(), stopper])
+    ours = early_stopping_point(values, patience=2, restore_best_weights=True)
+    assert (stopper.stopped_epoch, stopper.best_epoch) == (ours.stop_epoch, ours.best_epoch) == (3, 1)
+    for got, want in zip(model.get_weights(), snapshots[1]):
+        assert got.tobytes() == want.tobytes()
+    assert any(a.tobytes() != b.tobytes() for a, b in zip(snapshots[1], snapshots[3]))  # it did train
+
+
+def test_stop_point_is_a_small_record():
+    point = early_stopping_point([1.0, 2.0])
+    assert point == StopPoint(1, 0, 1.0, 2, point.reason)
