@@ -1,0 +1,138 @@
+"""SGD and mini-batch gradient descent on a 1-feature regression (notebook 04's widget).
+
+Expected values come from outside the code under test: sums recomputed batch by batch in a
+plain loop, a step-by-step loop over course_lib.models' MSE gradient, Keras's inverse-time
+formula as written by course_lib.schedules, the full-batch path of gd_path, and hand
+calculation for the step at which a run diverges.
+"""
+import numpy as np
+import pytest
+
+from course_lib.models import LinearRegression
+from course_lib.schedules import inverse_time_decay
+from course_lib.synthetic import make_linear_regression
+from course_lib.widgets.gd_path import gd_path, linear_regression_surface
+from course_lib.widgets.sgd_path import (SGDPathWidget, batch_statistics, learning_rates, sgd_path,
+                                         shuffled_orders)
+
+
+@pytest.fixture(scope="module")
+def data():
+    d = make_linear_regression(50, 1, noise=0.8, seed=11)
+    return d.X[:, 0], d.y
+
+
+@pytest.mark.parametrize("batch_size", [1, 7, 16, 50])
+def test_batch_sums_match_a_plain_loop(data, batch_size):
+    x, y = data
+    orders = shuffled_orders(len(x), 3, np.random.default_rng(1))
+    s = batch_statistics(x, y, orders, batch_size)
+    expected = []
+    for order in orders:
+        for i in range(0, len(x), batch_size):
+            idx = order[i:i + batch_size]
+            expected.append([x[idx] @ x[idx], x[idx].sum(), len(idx), x[idx] @ y[idx], y[idx].sum()])
+    np.testing.assert_allclose(np.column_stack([s.sxx, s.sx, s.count, s.sxy, s.sy]), expected, rtol=1e-12)
+    assert s.steps_per_epoch == -(-len(x) // batch_size)  # ceil(n / B): the last batch is smaller
+
+
+@pytest.mark.parametrize("batch_size, decay", [(1, 0.0), (7, 0.5), (50, 2.0)])
+def test_path_is_minibatch_sgd_on_the_data(data, batch_size, decay):
+    """The same updates as a loop over course_lib.models' gradient on each batch (tol 1e-9)."""
+    x, y = data
+    orders = shuffled_orders(len(x), 2, np.random.default_rng(2))
+    surface = linear_regression_surface(x, y)
+    frame = sgd_path(batch_statistics(x, y, orders, batch_size), surface, 0.05, decay, start=(1.0, -1.0))
+    model, params, t = LinearRegression(1), {"W": np.array([[1.0]]), "b": np.array([-1.0])}, 0
+    steps_per_epoch = -(-len(x) // batch_size)
+    for order in orders:
+        for i in range(0, len(x), batch_size):
+            idx = order[i:i + batch_size]
+            _, g = model.loss_and_grad(params, x[idx, None], y[idx])
+            lr = 0.05 / (1 + decay * t / steps_per_epoch)
+            params = {k: params[k] - lr * g[k] for k in params}
+            t += 1
+            np.testing.assert_allclose(frame.path[t], [params["W"][0, 0], params["b"][0]], rtol=1e-9)
+    assert len(frame.path) == t + 1
+    np.testing.assert_allclose(frame.epoch[-1], 2.0)
+
+
+def test_learning_rates_are_keras_inverse_time_decay():
+    for decay in (0.3, 1.0, 4.0):
+        schedule = inverse_time_decay(0.2, decay_steps=8, decay_rate=decay)
+        np.testing.assert_allclose(learning_rates(0.2, decay, 40, 8), schedule(np.arange(40)), rtol=1e-12)
+    np.testing.assert_array_equal(learning_rates(0.2, 0.0, 5, 8), np.full(5, 0.2))  # zero decay: constant
+
+
+def test_full_batch_is_gradient_descent(data):
+    x, y = data
+    surface = linear_regression_surface(x, y)
+    orders = shuffled_orders(len(x), 15, np.random.default_rng(3))
+    sgd = sgd_path(batch_statistics(x, y, orders, len(x)), surface, 0.1, 0.0, start=(2.0, 2.0))
+    gd = gd_path(surface, 0.1, steps=15, start=(2.0, 2.0), tol=0.0)
+    np.testing.assert_allclose(sgd.path, gd.path, rtol=1e-9, atol=1e-12)  # shuffling cannot matter
+    assert "fell at every step" in sgd.status
+
+
+def test_divergence_step_is_named():
+    # x = (1, -1), y = 0: theta* = 0 and the excess loss is |theta|^2. Sample x = 1 alone has
+    # Hessian 2 [[1, 1], [1, 1]] (eigenvalue 4 along (1, 1)): with lr = 1 it multiplies w + b by
+    # -3 and the loss by 9; sample x = -1 leaves theta = c (1, 1) alone. Visiting x = 1 first in
+    # each epoch, the loss is 9^k after step 2k - 1: 9^4 = 6561 > 1000 first at step 7.
+    surface = linear_regression_surface([1.0, -1.0], [0.0, 0.0])
+    stats = batch_statistics([1.0, -1.0], [0.0, 0.0], [[0, 1]] * 10, batch_size=1)
+    frame = sgd_path(stats, surface, 1.0, 0.0, start=(1.0, 1.0))
+    assert frame.diverged_at == 7 and not frame.ok
+    assert frame.status.startswith("diverged at step 7 (epoch 3.50)")
+    np.testing.assert_allclose(frame.excess_loss, 2.0 * 9.0 ** np.array([0, 1, 1, 2, 2, 3, 3, 4]))
+
+
+def test_small_batches_are_noisy_and_decay_quiets_them(data):
+    x, y = data
+    surface = linear_regression_surface(x, y)
+    stats = batch_statistics(x, y, shuffled_orders(len(x), 20, np.random.default_rng(4)), 1)
+    constant = sgd_path(stats, surface, 0.1, 0.0)
+    decayed = sgd_path(stats, surface, 0.1, 3.0)
+    assert "rose at" in constant.status and constant.ok
+    # In the last epoch the decayed run moves 1 + 3 * 19 = 58 times less per unit of gradient.
+    spread = [np.ptp(f.path[-50:], axis=0).max() for f in (constant, decayed)]
+    assert spread[1] < spread[0] / 5
+
+
+@pytest.mark.parametrize("call, word", [
+    (lambda x, y, o: batch_statistics(x, y, o, 0), "batch_size"),
+    (lambda x, y, o: batch_statistics(x, y, o, 51), "batch_size"),
+    (lambda x, y, o: batch_statistics(x, y, o[:, ::-1][:, 1:], 5), "orders"),
+    (lambda x, y, o: batch_statistics(x, y, np.zeros_like(o), 5), "permutations"),
+    (lambda x, y, o: learning_rates(0.0, 1.0, 3, 1), "learning_rate"),
+    (lambda x, y, o: learning_rates(0.1, -1.0, 3, 1), "decay"),
+    (lambda x, y, o: shuffled_orders(0, 2, np.random.default_rng(0)), "n_samples"),
+])
+def test_bad_arguments_raise(data, call, word):
+    x, y = data
+    orders = shuffled_orders(len(x), 2, np.random.default_rng(0))
+    with pytest.raises(ValueError, match=word):
+        call(x, y, orders)
+
+
+def test_widget_controls_redraw_and_extremes_still_draw(data):
+    x, y = data
+    ui = SGDPathWidget(x, y, epochs=4, start=(-2.0, 2.0), batch_size=8, learning_rate=0.05)
+    first = ui.live.png
+    ui.controls["batch_size"].value = 1
+    assert len(ui.frame.path) == 4 * 50 + 1 and ui.frame.ok
+    lr = ui.controls["learning_rate"]
+    lr.value = 10 ** lr.max  # full batch's 2 / lambda_max: single samples are far steeper
+    assert ui.frame.diverged_at is not None and "diverged at step" in ui.status.value
+    assert len(ui.curve.get_xdata()) > 0 and ui.live.png != first  # still draws what happened
+    ui.controls["batch_size"].value = 50
+    assert ui.frame.diverged_at is None  # full batch exactly at the bound bounces, does not blow up
+    lr.value = 10 ** lr.min
+    ui.controls["decay"].value = 5.0
+    assert ui.frame.ok and ui.frame.learning_rate[-1] == pytest.approx(lr.value / (1 + 5.0 * 3))
+    assert len(ui.reference.get_xdata()) == 5  # the full-batch reference: one point per epoch
+
+
+def test_widget_rejects_a_batch_size_it_cannot_show(data):
+    with pytest.raises(ValueError, match="batch_size"):
+        SGDPathWidget(*data, batch_size=3)
