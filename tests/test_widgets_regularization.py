@@ -1,0 +1,209 @@
+"""The regularization widget of notebook 06: its exact solvers, its grid, its frame and its sliders.
+
+Independent references: scikit-learn's ``Ridge`` and ``ElasticNet`` (coordinate descent, their
+own code), closed forms derived below, and the optimality (KKT) conditions of the objective
+``J(w) = mean((y - X w - b)^2) + l1 |w|_1 + l2 |w|^2``.
+"""
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import ElasticNet, Ridge
+
+from course_lib.regularization import soft_threshold
+from course_lib.synthetic import make_sine_regression
+from course_lib.widgets.regularization import (RegularizationExplorer, elastic_net, fit_grid,
+                                               regularization_frame, ridge)
+
+
+def random_problem(seed, n=30, d=5):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d)) * rng.uniform(0.5, 2, d) + rng.normal(size=d)
+    y = X @ rng.normal(size=d) + rng.normal() + 0.5 * rng.normal(size=n)
+    return X, y
+
+
+def kkt_violation(X, y, w, l1, l2):
+    """Largest violation of 0 in the subdifferential of J at w (0 at the exact minimizer)."""
+    Xc, yc = X - X.mean(axis=0), y - y.mean()
+    grad = 2 * Xc.T @ (Xc @ w - yc) / len(y) + 2 * l2 * w   # gradient of the smooth part
+    on = w != 0
+    return max(np.max(np.abs(grad + l1 * np.sign(w))[on], initial=0.0),
+               np.max(np.abs(grad[~on]) - l1, initial=0.0))
+
+
+# ---- ridge: closed form -------------------------------------------------------------------
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10**6), l2=st.floats(1e-6, 10.0))
+def test_ridge_equals_scikit_learn(seed, l2):
+    # Ridge minimizes sum (y - Xw - b)^2 + alpha |w|^2 = n * (our J), so alpha = n * l2.
+    # Tolerance 1e-8: both solve the same normal equations in float64 (condition <= ~1e3 here).
+    X, y = random_problem(seed)
+    w, b = ridge(X, y, l2)
+    ref = Ridge(alpha=len(y) * l2, solver="cholesky").fit(X, y)
+    np.testing.assert_allclose(w, ref.coef_, rtol=1e-8, atol=1e-10)
+    assert b == pytest.approx(ref.intercept_, rel=1e-8, abs=1e-10)
+
+
+def test_ridge_with_orthonormal_columns_divides_by_one_plus_l2():
+    # X_c^T X_c / n = I, c = X_c^T y / n = (2, 1)  =>  w = c / (1 + l2) by the normal equations.
+    X = np.array([[1.0, 1.0], [1.0, -1.0], [-1.0, 1.0], [-1.0, -1.0]])
+    w, b = ridge(X, [3.0 + 5, 1.0 + 5, -1.0 + 5, -3.0 + 5], l2=0.25)
+    np.testing.assert_allclose(w, [2 / 1.25, 1 / 1.25], rtol=1e-12)
+    assert b == pytest.approx(5.0)   # the bias is the mean of y, not shrunk towards 0
+
+
+# ---- elastic net: exact active set -----------------------------------------------------------
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10**6), l1=st.floats(1e-3, 2.0), share=st.floats(0.0, 1.0))
+def test_elastic_net_equals_scikit_learn(seed, l1, share):
+    # ElasticNet minimizes 1/(2n)|y - Xw - b|^2 + a r |w|_1 + a (1 - r)/2 |w|^2 = J / 2 with
+    # a = l1/2 + l2, r = (l1/2)/a. Tolerance 1e-7 on the weights: sklearn run to tol=1e-14.
+    X, y = random_problem(seed)
+    l2 = share * l1
+    w, b = elastic_net(X, y, l1, l2)
+    alpha = l1 / 2 + l2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ref = ElasticNet(alpha=alpha, l1_ratio=(l1 / 2) / alpha, tol=1e-14, max_iter=100_000).fit(X, y)
+    np.testing.assert_allclose(w, ref.coef_, atol=1e-7)
+    assert b == pytest.approx(ref.intercept_, abs=1e-6)
+
+
+def test_orthonormal_lasso_is_soft_thresholding():
+    # With X_c^T X_c / n = I the objective separates: w_k = soft_threshold(c_k, l1/2) / (1 + l2).
+    X = np.array([[1.0, 1.0], [1.0, -1.0], [-1.0, 1.0], [-1.0, -1.0]])
+    y = np.array([3.0, 1.0, -1.0, -3.0])
+    c = X.T @ y / 4
+    for l1, l2 in [(0.5, 0.0), (1.0, 0.3), (2.5, 0.1), (5.0, 0.0)]:
+        w, _ = elastic_net(X, y, l1, l2)
+        np.testing.assert_allclose(w, soft_threshold(c, l1 / 2) / (1 + l2), atol=1e-14)
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 10**6), log_l1=st.floats(-9, 0), share=st.sampled_from([0.0, 0.1, 1.0]))
+def test_elastic_net_meets_the_optimality_conditions_on_ill_conditioned_polynomials(seed, log_l1, share):
+    # Standardized powers x..x^9 of 12 points: X^T X has condition ~1e13, where coordinate
+    # descent stalls. The exact solver must still satisfy the KKT conditions (to 1e-7).
+    x, y = make_sine_regression(12, seed=seed % 1000)
+    Z = x[:, None] ** np.arange(1, 10)
+    Z = (Z - Z.mean(axis=0)) / Z.std(axis=0)
+    l1 = 10.0**log_l1
+    w, _ = elastic_net(Z, y, l1, share * l1)
+    assert kkt_violation(Z, y, w, l1, share * l1) < 1e-7
+
+
+def test_lasso_is_all_zero_exactly_from_twice_the_largest_correlation():
+    # w = 0 is optimal iff |2 c_j| <= l1 for every j (c = X_c^T y_c / n): the threshold is 2 max|c|.
+    X, y = random_problem(3)
+    Xc = X - X.mean(axis=0)
+    threshold = 2 * np.max(np.abs(Xc.T @ (y - y.mean()) / len(y)))
+    assert np.count_nonzero(elastic_net(X, y, 1.001 * threshold)[0]) == 0
+    assert np.count_nonzero(elastic_net(X, y, 0.999 * threshold)[0]) == 1
+
+
+@pytest.mark.parametrize("kwargs, word", [({"l1": -1.0}, "l1"), ({"l1": 0.1, "l2": float("nan")}, "l2")])
+def test_elastic_net_rejects_bad_factors(kwargs, word):
+    X, y = random_problem(0)
+    with pytest.raises(ValueError, match=word):
+        elastic_net(X, y, **kwargs)
+
+
+def test_solvers_reject_mismatched_data():
+    with pytest.raises(ValueError, match="same number of samples"):
+        ridge(np.ones((3, 2)), np.ones(4), 0.1)
+
+
+# ---- the grid --------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def sine_grid():
+    x, y = make_sine_regression(12, seed=0)
+    xv, yv = make_sine_regression(50, seed=1)
+    return fit_grid(x, y, xv, yv)
+
+
+def test_grid_fits_equal_the_standalone_solvers(sine_grid):
+    g, (x, y, xv, yv) = sine_grid, sine_grid.data
+    Z = g.scaler.transform(x[:, None] ** np.arange(1, 10))
+    for i, j in [(0, 20), (0, 52), (3, 30), (10, 25), (10, 40), (6, 45)]:
+        lam, mix = g.lambdas[j], g.mixes[i]
+        w, b = ridge(Z, y, lam) if mix == 0 else elastic_net(Z, y, lam * mix, lam * (1 - mix))
+        np.testing.assert_allclose(g.weights[i, j], w, rtol=1e-6, atol=1e-9)
+        assert g.biases[i, j] == pytest.approx(b, abs=1e-9)
+        assert g.val_mse[i, j] == pytest.approx(np.mean((yv - g.predict(xv, i, j)) ** 2), rel=1e-12)
+
+
+def test_grid_is_the_sliders_grid(sine_grid):
+    np.testing.assert_allclose(np.log10(sine_grid.lambdas), np.arange(-12, 1.01, 0.25), atol=1e-12)
+    np.testing.assert_allclose(sine_grid.mixes, np.arange(11) / 10, atol=1e-12)
+
+
+def test_training_error_never_falls_as_lambda_grows(sine_grid):
+    # For J = loss + lam * Omega(w) with Omega fixed (fixed mix), comparing the optima at
+    # lam1 < lam2 gives loss(lam1) <= loss(lam2) and Omega(lam1) >= Omega(lam2).
+    assert np.all(np.diff(sine_grid.train_mse, axis=1) >= -1e-9)
+
+
+def test_ridge_weights_shrink_and_lasso_weights_reach_zero(sine_grid):
+    norms = np.linalg.norm(sine_grid.weights[0], axis=1)
+    assert np.all(np.diff(norms) <= 1e-9) and np.all(sine_grid.weights[0, -1] != 0)
+    assert np.count_nonzero(sine_grid.weights[-1, -1]) == 0
+    assert np.count_nonzero(sine_grid.weights[0] == 0) == 0   # ridge: never an exact zero
+
+
+def test_validation_error_is_u_shaped(sine_grid):
+    val = sine_grid.val_mse[0]
+    k = int(np.argmin(val))
+    assert 0 < k < len(val) - 1 and val[0] > 3 * val[k] and val[-1] > 3 * val[k]
+
+
+@pytest.mark.parametrize("kwargs, word", [({"lambdas": [0.0, 1.0]}, "lambdas"),
+                                          ({"mixes": [0.5, 1.5]}, "mixes"), ({"degree": 0}, "degree")])
+def test_fit_grid_rejects_bad_arguments(kwargs, word):
+    x = np.linspace(0, 1, 6)
+    with pytest.raises(ValueError, match=word):
+        fit_grid(x, x, x, x, **kwargs)
+
+
+# ---- the frame and the widget ----------------------------------------------------------------
+
+def test_frame_selects_the_nearest_grid_point_on_a_log_scale(sine_grid):
+    f = regularization_frame(sine_grid, lam=1.3e-4, mix=0.74)   # log10: -3.89 -> -4.0
+    assert (f.lam, f.mix) == (pytest.approx(1e-4), pytest.approx(0.7))
+    np.testing.assert_array_equal(f.weights, sine_grid.weights[7, 32])
+    assert f.n_zero == np.count_nonzero(sine_grid.weights[7, 32] == 0)
+    assert f.best_lam == sine_grid.lambdas[np.argmin(sine_grid.val_mse[7])]
+
+
+@pytest.mark.parametrize("lam, mix, word, ok", [(1e-12, 0.0, "Overfitting", False), (10.0, 1.0, "Every weight is 0", False),
+                                                (0.1, 0.0, "Underfitting", False), (5.6e-5, 0.0, "Near the best", True)])
+def test_frame_status_names_the_regime(sine_grid, lam, mix, word, ok):
+    f = regularization_frame(sine_grid, lam, mix)
+    assert word in f.status and f.ok is ok
+
+
+@pytest.mark.parametrize("lam, mix", [(0.0, 0.5), (-1.0, 0.5), (1e-3, 1.1), (1e-3, float("nan"))])
+def test_frame_rejects_bad_settings(sine_grid, lam, mix):
+    with pytest.raises(ValueError, match="lam|mix"):
+        regularization_frame(sine_grid, lam, mix)
+
+
+def test_sliders_redraw_bars_and_extremes_still_draw(sine_grid):
+    x, y, xv, yv = sine_grid.data
+    ui = RegularizationExplorer(x, y, xv, yv, grid=sine_grid)
+    first = ui.live.png
+    ui.controls["mix"].value = 1.0
+    ui.controls["lam"].value = 1e-2
+    heights = [bar.get_height() for bar in ui.bars]
+    np.testing.assert_array_equal(heights, ui.frame.weights)
+    assert len(ui.zeros.get_xdata()) == ui.frame.n_zero > 0
+    assert ui.live.png != first and ui.live.png.startswith(b"\x89PNG")
+    for lam in (10 ** ui.controls["lam"].min, 10 ** ui.controls["lam"].max):
+        ui.controls["lam"].value = lam
+        assert np.all(np.isfinite(ui.curve.get_ydata())) and "b42318" in ui.status.value
