@@ -1,0 +1,238 @@
+"""The schedule explorer of notebook 02: its schedules, its SGD runs, its status line, its controls."""
+import numpy as np
+import pytest
+
+from course_lib import schedules
+from course_lib.models import LinearRegression
+from course_lib.widgets.schedules import (DIVERGED, SCHEDULES, USES, ScheduleExplorer, build_schedule,
+                                          diabetes_problem, least_squares_problem, linear_warmup,
+                                          schedule_frame, sgd_excess_loss)
+
+STEPS = np.arange(400)
+
+
+@pytest.fixture(scope="module")
+def problem():
+    return diabetes_problem()
+
+
+@pytest.fixture(scope="module")
+def toy():
+    # X = [[1], [-1]], y = [1, -1] with a bias column: X_b^T X_b = 2I, so every batch (both
+    # samples) has G = (2/2) * 2I = 2I, w* = (1, 0) and A = I. One SGD step with rate lr maps
+    # the gap w - w* to (1 - 2 lr) (w - w*), so L(w_t) - L* = prod_s (1 - 2 lr_s)^2.
+    return least_squares_problem([[1.0], [-1.0]], [1.0, -1.0], batch_size=2, steps=30)
+
+
+# --- schedules built from the controls: known values from the formulas ---------------------
+
+def test_each_schedule_follows_its_formula():
+    t = STEPS.astype(float)
+    cases = {
+        ("exponential_decay", False): 0.2 * 0.5 ** (t / 100),
+        ("exponential_decay", True): 0.2 * 0.5 ** np.floor(t / 100),
+        ("inverse_time_decay", False): 0.2 / (1 + 0.5 * t / 100),
+        ("inverse_time_decay", True): 0.2 / (1 + 0.5 * np.floor(t / 100)),
+        ("linear_decay", False): 0.2 - (0.2 - 0.02) * np.minimum(t, 100) / 100,
+        ("cosine_decay", False): 0.02 + (0.2 - 0.02) * 0.5 * (1 + np.cos(np.pi * np.minimum(t, 100) / 100)),
+        ("constant", False): np.full(400, 0.2),
+    }
+    for (name, stairs), expected in cases.items():
+        got = build_schedule(name, 0.2, decay_rate=0.5, decay_steps=100, staircase=stairs,
+                             end_learning_rate=0.02)(STEPS)
+        np.testing.assert_allclose(got, expected, rtol=1e-12, err_msg=name)
+
+
+def test_step_schedule_halves_after_each_boundary_keras_style():
+    # boundaries 100, 200, 300; Keras's PiecewiseConstantDecay keeps the old value AT a boundary
+    lr = build_schedule("piecewise_constant", 0.4, decay_rate=0.5, decay_steps=100)(STEPS)
+    assert lr[100] == 0.4 and lr[101] == 0.2 and lr[200] == 0.2 and lr[201] == 0.1 and lr[399] == 0.05
+
+
+def test_warmup_on_cosine_is_keras_cosine_decay_with_warmup():
+    # independent implementation: course_lib's cosine_decay with Keras's warmup arguments
+    ours = linear_warmup(schedules.cosine_decay(0.3, 200, alpha=0.1), 50)(STEPS)
+    keras_like = schedules.cosine_decay(0.0, 200, alpha=0.1, warmup_target=0.3, warmup_steps=50)(STEPS)
+    np.testing.assert_allclose(ours, keras_like, rtol=1e-12, atol=1e-15)
+
+
+def test_warmup_ramps_from_zero_then_shifts_the_schedule():
+    base = schedules.exponential_decay(0.1, 10, 0.5)
+    lr = linear_warmup(base, 20)(np.arange(40))
+    np.testing.assert_allclose(lr[:20], 0.1 * np.arange(20) / 20)
+    np.testing.assert_allclose(lr[20:], base(np.arange(20)))
+    assert linear_warmup(base, 0) is base
+
+
+@pytest.mark.parametrize("kwargs, word", [
+    ({"name": "adam"}, "name"), ({"initial_learning_rate": 0.0}, "initial_learning_rate"),
+    ({"decay_steps": 0}, "decay_steps"), ({"end_learning_rate": -0.1}, "end_learning_rate"),
+    ({"warmup_steps": -1}, "warmup_steps"), ({"decay_rate": 0.0}, "decay_rate"),
+])
+def test_bad_arguments_say_what_is_allowed(kwargs, word):
+    args = {"name": "exponential_decay", "initial_learning_rate": 0.1, **kwargs}
+    if kwargs.get("decay_rate") == 0.0:
+        args["name"] = "piecewise_constant"
+    with pytest.raises(ValueError, match=word):
+        build_schedule(**args)
+
+
+def test_bad_problem_arguments():
+    with pytest.raises(ValueError, match="batch_size"):
+        least_squares_problem(np.ones((4, 1)), np.ones(4), batch_size=5)
+    with pytest.raises(ValueError, match="steps"):
+        least_squares_problem(np.ones((4, 1)), np.ones(4), batch_size=2, steps=0)
+
+
+# --- the SGD runs ------------------------------------------------------------------------------
+
+def test_toy_problem_follows_the_closed_form(toy):
+    rng = np.random.default_rng(1)
+    rates = rng.uniform(0.01, 0.9, size=(3, 30))
+    for lr, (curve, diverged) in zip(rates, sgd_excess_loss(toy, rates)):
+        expected = np.concatenate([[1.0], np.cumprod((1 - 2 * lr) ** 2)])
+        # float64 rounding of w near w* = (1, 0) leaves ~1e-16 in the gap: atol covers its square
+        np.testing.assert_allclose(curve, expected, rtol=1e-9, atol=1e-14)
+        assert diverged is None
+
+
+def test_divergence_is_detected_at_the_step_derived_by_hand(toy):
+    # lr = 1.5: the gap is multiplied by 1 - 3 = -2, the excess by 4 per step;
+    # 4^9 = 262144 <= 1e6 < 4^10, so the run diverges at step 10 and keeps steps 0..9.
+    (curve, diverged), = sgd_excess_loss(toy, np.full((1, 30), 1.5))
+    assert DIVERGED == 1e6 and diverged == 10
+    np.testing.assert_allclose(curve, 4.0 ** np.arange(10))
+
+
+def test_matches_plain_sgd_with_the_model_gradients(problem):
+    """Independent check: the same batches stepped with LinearRegression.loss_and_grad (1e-9)."""
+    from course_lib.data import load_diabetes, standardize, train_val_test_split
+    d = load_diabetes()
+    split, _ = standardize(train_val_test_split(d.X, d.y, seed=0))
+    X, y = split.X_train, (split.y_train - split.y_train.mean()) / split.y_train.std()
+    model = LinearRegression(X.shape[1])
+    params = {"W": np.zeros((X.shape[1], 1)), "b": np.zeros(1)}
+    lr = build_schedule("cosine_decay", 0.1, decay_steps=300, warmup_steps=20)(np.arange(120))
+    best = {"W": problem.w_star[:-1, None], "b": problem.w_star[-1:]}
+    expected = [model.loss(params, X, y) - model.loss(best, X, y)]
+    for t in range(120):
+        _, grads = model.loss_and_grad(params, X[problem.batches[t]], y[problem.batches[t]])
+        params = {k: params[k] - lr[t] * grads[k] for k in params}
+        expected.append(model.loss(params, X, y) - model.loss(best, X, y))
+    (curve, diverged), = sgd_excess_loss(problem, lr[None, :])
+    assert diverged is None
+    np.testing.assert_allclose(curve, expected, rtol=1e-9, atol=1e-12)
+
+
+def test_batches_cover_each_epoch_without_repeats(problem):
+    per_epoch = 266 // 16  # diabetes training part: 60 % of 442 = 266 samples
+    first = problem.batches[:per_epoch].ravel()
+    assert problem.batches.shape == (400, 16) and len(np.unique(first)) == first.size
+
+
+# --- the frame: what is drawn and said ---------------------------------------------------------
+
+def test_frame_for_a_decaying_schedule_beats_the_fixed_rate(problem):
+    f = schedule_frame(problem, "exponential_decay", 0.1, decay_rate=0.5, decay_steps=100)
+    assert f.ok and f.diverged_at is None and f.excess_loss.size == 401
+    np.testing.assert_allclose(f.learning_rate, 0.1 * 0.5 ** (np.arange(400) / 100))
+    # the noise floor of SGD scales with the rate: the decayed run ends lower than the fixed one
+    assert f.excess_loss[-1] < f.baseline_loss[-1] and "lower than with the fixed rate 0.1" in f.status
+
+
+def test_frame_reports_divergence_and_still_draws(problem):
+    f = schedule_frame(problem, "constant", 0.5)
+    assert not f.ok and f.diverged_at is not None and f"diverged at step {f.diverged_at}" in f.status
+    assert f.excess_loss.size == f.diverged_at and np.all(np.isfinite(f.excess_loss))
+
+
+def test_frame_says_when_only_the_fixed_rate_diverges(problem):
+    f = schedule_frame(problem, "exponential_decay", 0.4, decay_rate=0.1, decay_steps=20)
+    assert f.ok and "the fixed rate 0.4 diverges" in f.status
+
+
+def test_frame_names_a_rising_rate(problem):
+    assert "warmup" in schedule_frame(problem, "cosine_decay", 0.1, warmup_steps=50).status
+    assert "rises" in schedule_frame(problem, "linear_decay", 0.01, end_learning_rate=0.05).status
+
+
+# --- the widget --------------------------------------------------------------------------------
+
+def test_controls_redraw_in_place_and_grey_out_unused_ones(problem):
+    ui = ScheduleExplorer(problem)
+    first = ui.live.png
+    ui.controls["name"].value = "constant"
+    assert all(ui.controls[k].disabled for k in ("decay_rate", "decay_steps", "staircase"))
+    assert ui.live.png != first and ui.live.png.startswith(b"\x89PNG")
+    for name in SCHEDULES:
+        ui.controls["name"].value = name
+        for key in ("decay_rate", "decay_steps", "staircase", "end_learning_rate"):
+            assert ui.controls[key].disabled == (key not in USES[name])
+    ui.controls["name"].value = "linear_decay"
+    ui.controls["decay_steps"].value = 200
+    np.testing.assert_allclose(ui.lr_line.get_ydata(), build_schedule("linear_decay", 0.1, decay_steps=200)(STEPS))
+
+
+def test_extreme_settings_still_draw(problem):
+    ui = ScheduleExplorer(problem, name="piecewise_constant")
+    c = ui.controls
+    extremes = [("decay_steps", c["decay_steps"].min), ("decay_rate", c["decay_rate"].min),
+                ("warmup_steps", c["warmup_steps"].max), ("initial_learning_rate", 10 ** c["initial_learning_rate"].max),
+                ("initial_learning_rate", 10 ** c["initial_learning_rate"].min), ("name", "linear_decay"),
+                ("end_learning_rate", c["end_learning_rate"].max)]
+    for key, value in extremes:
+        c[key].value = value
+        xs, ys = ui.loss_line.get_data()
+        assert len(xs) > 0 and np.all(np.isfinite(ys)), key
+        low, high = ui.LOSS_LIMITS
+        assert np.all((ys >= low) & (ys <= high)), key   # clipped to the fixed axes, still visible
+        assert ui.frame.status, key
+    c["name"].value, c["warmup_steps"].value = "constant", 0
+    assert "diverged" in ui.frame.status or ui.frame.ok
+
+
+def test_largest_rate_diverges_visibly(problem):
+    ui = ScheduleExplorer(problem, name="constant")
+    ui.controls["initial_learning_rate"].value = 10 ** ui.controls["initial_learning_rate"].max
+    assert not ui.frame.ok and "b42318" in ui.status.value
+    assert list(ui.marker.get_xdata()) == [ui.frame.diverged_at]
+    ui.controls["initial_learning_rate"].value = 0.05
+    assert ui.frame.ok and len(ui.marker.get_xdata()) == 0
+
+
+# --- the TensorFlow twin: Keras SGD with the Keras schedule object on the same batches --------
+
+@pytest.mark.tf
+@pytest.mark.parametrize("name", ["exponential_decay", "piecewise_constant", "cosine_decay"])
+def test_keras_sgd_with_the_keras_schedule_gives_the_same_run(problem, name):
+    """The widget's run equals Keras SGD driven by the matching Keras schedule, batch for batch.
+
+    Tolerance rtol 1e-5: Keras evaluates its schedules in float32 (rates off by ~1e-7 relative);
+    the model itself runs in float64.
+    """
+    import keras
+    import tensorflow as tf
+
+    from course_lib.data import load_diabetes, standardize, train_val_test_split
+    from course_lib.tf_twins.models import set_params, to_keras
+    from course_lib.tf_twins.schedules import to_keras as schedule_to_keras
+    d = load_diabetes()
+    split, _ = standardize(train_val_test_split(d.X, d.y, seed=0))
+    X, y = split.X_train, (split.y_train - split.y_train.mean()) / split.y_train.std()
+    model = LinearRegression(X.shape[1])
+    net = to_keras(model, dtype="float64")
+    set_params(net, model, {"W": np.zeros((X.shape[1], 1)), "b": np.zeros(1)})
+    schedule = build_schedule(name, 0.1, decay_rate=0.5, decay_steps=40)
+    optimizer = keras.optimizers.SGD(learning_rate=schedule_to_keras(schedule))
+    mse = keras.losses.MeanSquaredError()
+    Xb = np.c_[X, np.ones(len(X))]
+    keras_curve = [float(problem.initial_excess)]
+    for t in range(80):
+        xb, yb = tf.constant(X[problem.batches[t]]), tf.constant(y[problem.batches[t]][:, None])
+        with tf.GradientTape() as tape:
+            loss = mse(yb, net(xb))
+        optimizer.apply_gradients(zip(tape.gradient(loss, net.trainable_variables), net.trainable_variables))
+        w = np.r_[net.layers[-1].kernel.numpy()[:, 0], net.layers[-1].bias.numpy()]
+        keras_curve.append(float(np.mean((Xb @ w - y) ** 2)) - float(np.mean((Xb @ problem.w_star - y) ** 2)))
+    (curve, _), = sgd_excess_loss(problem, schedule(np.arange(80))[None, :])
+    np.testing.assert_allclose(curve, keras_curve, rtol=1e-5, atol=1e-9)
