@@ -1,0 +1,126 @@
+"""Tests of course_lib.curves: epoch curves, curves against training-set size, the gap."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from course_lib.curves import epoch_curves, generalization_gap, learning_curve_by_size
+
+
+# ---------------------------------------------------------------- generalization gap
+def test_gap_sign_says_better_on_training_data():
+    assert generalization_gap([0.5, 0.25], [1.0, 0.75]).tolist() == [0.5, 0.5]             # losses
+    assert generalization_gap([1.0, 0.75], [0.5, 0.25], mode="max").tolist() == [0.5, 0.5]  # accuracies
+
+
+@given(train=st.lists(st.floats(0, 10), min_size=1, max_size=20), shift=st.floats(0, 5))
+def test_gap_is_positive_when_validation_is_worse(train, shift):
+    train = np.array(train)
+    assert np.all(generalization_gap(train, train + shift) >= 0)
+    assert np.all(generalization_gap(train, train - shift, mode="max") >= 0)
+
+
+# ---------------------------------------------------------------- against epochs
+def test_epoch_curves_of_a_loss_history():
+    history = {"loss": [1.0, 0.5, 0.25, 0.125], "val_loss": [1.5, 0.75, 0.75, 1.0], "accuracy": [0.5] * 4}
+    c = epoch_curves(history)
+    assert c.epochs.tolist() == [0, 1, 2, 3]
+    assert c.gap.tolist() == [0.5, 0.25, 0.5, 0.875]
+    assert c.best_epoch == 1   # first of the tied minima, like EarlyStopping (equal is no improvement)
+
+
+def test_epoch_curves_of_accuracy_maximise_and_accept_a_history_object():
+    history = SimpleNamespace(history={"accuracy": [0.5, 0.75, 1.0], "val_accuracy": [0.5, 0.75, 0.5]})
+    c = epoch_curves(history, "accuracy")
+    assert c.best_epoch == 1
+    assert c.gap.tolist() == [0.0, 0.0, 0.5]
+
+
+def test_nan_epochs_do_not_become_best():
+    assert epoch_curves({"loss": [1.0, 2.0, 3.0], "val_loss": [0.5, np.nan, 0.25]}).best_epoch == 2
+
+
+@pytest.mark.parametrize("history, kwargs, message", [
+    ({"loss": [1.0]}, {}, r"^metric 'loss' needs 'val_loss' in the history; available: loss"),
+    ({"loss": [1.0], "val_loss": [1.0]}, {"metric": "accuracy"}, "^metric 'accuracy' needs 'accuracy'"),
+    ({"loss": [1.0, 2.0], "val_loss": [1.0]}, {}, "^train and val must have the same shape"),
+    ({"loss": [], "val_loss": []}, {}, "^loss must not be empty"),
+    ([1.0, 2.0], {}, "^history must be a mapping"),
+    ({"loss": [1.0], "val_loss": [1.0]}, {"mode": "up"}, "^mode must be one of"),
+    ({"score": [1.0], "val_score": [1.0]}, {"metric": "score"}, "^cannot tell whether monitor 'score'"),
+])
+def test_epoch_curves_bad_input(history, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        epoch_curves(history, **kwargs)
+
+
+# ---------------------------------------------------------------- against training-set size
+def test_subsets_are_nested_random_and_reproducible():
+    calls = []
+
+    def record(idx):
+        calls.append(idx.copy())
+        return float(idx.sum()), float(len(idx))
+
+    sizes = [2, 5, 9]
+    c = learning_curve_by_size(record, sizes, n_available=10, repeats=3, rng=np.random.default_rng(0))
+    assert [len(idx) for idx in calls] == sizes * 3
+    for r in range(3):
+        a, b, full = calls[3 * r: 3 * r + 3]
+        assert np.array_equal(full[:5], b) and np.array_equal(b[:2], a)     # nested prefixes
+        assert len(set(full.tolist())) == 9 and full.min() >= 0 and full.max() <= 9
+    assert not all(np.array_equal(calls[j], calls[j + 3]) for j in range(3))  # repeats differ
+    assert c.val_scores.tolist() == [[2.0, 5.0, 9.0]] * 3
+    sums = np.array([[idx.sum() for idx in calls[3 * r: 3 * r + 3]] for r in range(3)], dtype=float)
+    assert np.array_equal(c.train_scores, sums)
+    assert np.allclose(c.train_mean, sums.mean(axis=0)) and np.allclose(c.train_std, sums.std(axis=0))
+    again = learning_curve_by_size(lambda idx: (float(idx.sum()), 0.0), sizes, n_available=10, repeats=3,
+                                   rng=np.random.default_rng(0))
+    assert np.array_equal(again.train_scores, c.train_scores)
+
+
+def _least_squares_scorer(X, y, X_val, y_val):
+    def train_and_score(idx):
+        w, *_ = np.linalg.lstsq(X[idx], y[idx], rcond=None)
+        return float(np.mean((X[idx] @ w - y[idx]) ** 2)), float(np.mean((X_val @ w - y_val) ** 2))
+    return train_and_score
+
+
+def test_more_data_closes_the_gap_of_least_squares():
+    # theory for OLS with d features and noise s^2: E[train MSE] = s^2 (1 - d/n),
+    # E[val MSE] ~ s^2 (1 + d/(n - d - 1)): the gap shrinks like 1/n, both tend to s^2 = 0.25
+    rng = np.random.default_rng(1)
+    w_true = rng.normal(size=4)
+    X, X_val = rng.normal(size=(400, 4)), rng.normal(size=(2000, 4))
+    y, y_val = X @ w_true + 0.5 * rng.normal(size=400), X_val @ w_true + 0.5 * rng.normal(size=2000)
+    c = learning_curve_by_size(_least_squares_scorer(X, y, X_val, y_val), [8, 25, 100, 400],
+                               n_available=400, repeats=20, rng=rng)
+    assert np.all(np.diff(c.gap) < 0)
+    assert c.train_mean[0] < c.train_mean[-1] < c.val_mean[-1] < c.val_mean[0]
+    assert c.train_mean[0] == pytest.approx(0.25 * (1 - 4 / 8), rel=0.5)  # sd ~16 % over 20 repeats: 3 sd
+    assert c.val_mean[-1] == pytest.approx(0.25 * (1 + 4 / (400 - 5)), rel=0.1)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(sizes=[3, 2]), "^sizes must be strictly increasing"),
+    (dict(sizes=[2, 2]), "^sizes must be strictly increasing"),
+    (dict(sizes=[0, 2]), r"^sizes must be integers in 1..10"),
+    (dict(sizes=[2, 11]), r"^sizes must be integers in 1..10"),
+    (dict(sizes=[2.5]), r"^sizes must be integers in 1..10"),
+    (dict(sizes=[]), "^sizes must not be empty"),
+    (dict(repeats=0), "^repeats must be an integer >= 1"),
+    (dict(n_available=0), "^n_available must be an integer >= 1"),
+    (dict(rng=0), "^rng must be a numpy Generator"),
+    (dict(mode="auto"), "^mode must be one of 'min', 'max'"),
+    (dict(train_and_score=lambda idx: 1.0), r"^train_and_score must return \(train score, validation score\)"),
+    (dict(train_and_score="fit"), "^train_and_score must be callable"),
+])
+def test_learning_curve_by_size_bad_input(kwargs, message):
+    args = dict(train_and_score=lambda idx: (0.0, 0.0), sizes=[2, 4], n_available=10,
+                rng=np.random.default_rng(0))
+    with pytest.raises(ValueError, match=message):
+        learning_curve_by_size(**{**args, **kwargs})
