@@ -12,6 +12,13 @@ def test_placeholders_say_no_answer_yet():
         assert not feedback and "no answer yet" in feedback.message
 
 
+def test_template_functions_returning_none_are_not_answered_yet():
+    # The notebook's templates are `def my_...(...): return None`.
+    for check in (nb06.check_soft_threshold, nb06.check_ridge):
+        feedback = check(lambda *args: None)
+        assert not feedback and "no answer yet" in feedback.message and "return None" in feedback.message
+
+
 # ---- 1: Keras's L2 factor from a paper's lambda/2 ----------------------------------------------
 
 @pytest.mark.parametrize("answer, ok, words", [
@@ -111,6 +118,7 @@ def ridge_penalizing_bias(X, y, l2):
     (lambda X, y, l2: (np.zeros(4), y.mean()), False, "differs"),
     (lambda X, y, l2: (np.zeros(3), 0.0), False, "one weight per column"),
     (lambda X, y: None, False, "TypeError"),
+    (lambda X, y, l2: np.zeros(4), False, "ValueError"),   # w alone: cannot unpack (w, b)
     ("my_ridge", False, "pass a function"),
 ])
 def test_ridge(fn, ok, words):

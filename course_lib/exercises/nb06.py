@@ -74,7 +74,10 @@ def check_soft_threshold(fn: Callable | None) -> Feedback:
     cases = [(np.array([0.3, -0.05, -2.0, 0.1, 0.0]), 0.1), (rng.normal(size=50), 0.5), (rng.normal(size=20), 0.0)]
     for w, t in cases:
         try:
-            got = np.asarray(fn(w.copy(), t), dtype=float)
+            got = fn(w.copy(), t)
+            if got is None:  # the notebook's template body is `return None`
+                return not_answered("Replace `return None` in my_soft_threshold by your code.")
+            got = np.asarray(got, dtype=float)
         except Exception as exc:  # the learner's code: report any error instead of crashing
             return Feedback(False, f"calling your function raised {type(exc).__name__}: {exc}")
         want = soft_threshold(w, t)
@@ -162,7 +165,10 @@ def check_ridge(fn: Callable | None) -> Feedback:
     y = X @ rng.normal(size=4) + 3.0 + 0.3 * rng.normal(size=40)
     l2 = 0.5
     try:
-        w, b = fn(X.copy(), y.copy(), l2)
+        answer = fn(X.copy(), y.copy(), l2)
+        if answer is None:  # the notebook's template body is `return None`
+            return not_answered("Replace `return None` in my_ridge by your code, returning (w, b).")
+        w, b = answer
         w, b = np.asarray(w, dtype=float).ravel(), float(b)
     except Exception as exc:  # the learner's code: report any error instead of crashing
         return Feedback(False, f"calling my_ridge(X, y, 0.5) raised {type(exc).__name__}: {exc}")
