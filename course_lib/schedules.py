@@ -9,6 +9,8 @@ Each formula is Keras's exactly (argument names included), with ``t`` the step.
 """
 from __future__ import annotations
 
+import math
+import numbers
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,6 +46,10 @@ class Schedule:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in self.arguments}
 
     def __call__(self, step: Any) -> Any:
+        if isinstance(step, numbers.Real) and not isinstance(step, bool):   # fast path, one step
+            if not (math.isfinite(step) and step >= 0):
+                raise ValueError(f"step must be a finite number >= 0, got {step!r}")
+            return float(self.rule(np.array([step], dtype=float))[0])   # same ulp as arrays
         steps = check_array("step", step, dtype=float, nonempty=False)
         if steps.size and steps.min() < 0:
             raise ValueError(f"step must be >= 0, got {steps.min():g}")

@@ -123,7 +123,8 @@ def test_bad_arguments_raise_value_error(make, message):
         make()
 
 
-@pytest.mark.parametrize("step, message", [(-1, "step must be >= 0, got -1"),
+@pytest.mark.parametrize("step, message", [(-1, "step must be a finite number >= 0, got -1"),
+                                           (np.array(-1), "step must be >= 0, got -1"),
                                            (np.array([3, -2]), "got -2"),
                                            (float("nan"), "finite"), ("a", "numeric")])
 def test_bad_steps_raise_value_error(step, message):
@@ -168,6 +169,7 @@ def test_a_decay_schedule_never_rises_and_starts_at_its_initial_value(case, step
     t = np.unique(np.concatenate([[decay_start], np.array(steps) + decay_start]))
     lr = schedule(t)
     assert np.all(np.diff(lr) <= 1e-12 * lr[:-1])      # never rises (rounding slack 1e-12)
+    assert [schedule(int(k)) for k in t[:3]] == lr[:3].tolist()   # one step == same step in an array
 
 
 @settings(max_examples=100, deadline=None)
