@@ -1,0 +1,100 @@
+"""The plateau explorer of notebook 05: its SGD run, Keras's cutting rule inside it, the widget.
+
+Expected cut epochs are derived by hand from Keras's rule (ReduceLROnPlateau.on_epoch_end):
+with a min_delta so large that nothing after epoch 0 improves, ``wait`` reaches ``patience``
+every ``patience`` epochs; with a cooldown ``c >= 1`` the epoch of the cut is followed by
+``c - 1`` epochs that do not count, so cuts come every ``patience + c - 1`` epochs.
+"""
+import numpy as np
+import pytest
+
+from course_lib.plateau import ReduceLROnPlateau, plateau_learning_rates
+from course_lib.widgets.plateau import (PlateauExplorer, PlateauProblem, plateau_frame, plateau_problem,
+                                        train_with_plateau)
+
+PROBLEM = plateau_problem()
+
+
+def test_one_dimensional_sgd_by_hand():
+    # loss (w - 1)^2 on every batch: G = 2, h = 2, so w <- w - lr (2 w - 2); lr 0.25 from 0:
+    # w = 0.5, 0.75, 0.875 and validation loss (w - 1)^2 = 0.25, 0.0625, 0.015625.
+    p = PlateauProblem(G=np.full((3, 1, 1), 2.0), h=np.full((3, 1), 2.0), val_A=np.eye(1),
+                       val_b=np.ones(1), val_c=1.0, floor=0.0, val_min=0.0, epochs=3, steps_per_epoch=1)
+    vals, lrs, cuts = train_with_plateau(p, 0.25, None)
+    np.testing.assert_allclose(vals, [0.25, 0.0625, 0.015625], rtol=1e-12)
+    assert lrs.tolist() == [0.25] * 3 and cuts.size == 0
+
+
+@pytest.mark.parametrize("patience, cooldown, expected", [
+    (3, 0, [3, 6, 9, 12]), (2, 0, [2, 4, 6, 8, 10, 12]), (2, 1, [2, 4, 6, 8, 10, 12]),
+    (2, 3, [2, 6, 10]), (4, 2, [4, 9])])
+def test_cut_epochs_when_nothing_improves(patience, cooldown, expected):
+    p = plateau_problem(epochs=13)
+    f = plateau_frame(p, 0.5, patience, 1e9, cooldown)
+    assert f.cuts.tolist() == expected
+    # each cut halves the rate of the epochs after it (Keras keeps it in float32, hence the
+    # tolerance); a cut at the last epoch, 12, has no epoch left to act on
+    earlier = len([e for e in expected if e < 12])
+    np.testing.assert_allclose(f.learning_rates[-1], 0.4 * 0.5 ** earlier, rtol=1e-6)
+
+
+def test_the_rate_in_the_run_is_keras_rule_replayed_on_its_own_curve():
+    f = plateau_frame(PROBLEM, 0.3, 2, 0.01, 1)
+    lrs, cuts = plateau_learning_rates(f.val_loss, 0.4, factor=0.3, patience=2, min_delta=0.01, cooldown=1)
+    assert np.array_equal(lrs, f.learning_rates) and np.array_equal(cuts, f.cuts)
+    assert np.all(np.diff(f.learning_rates) <= 0)
+
+
+def test_training_responds_to_the_cuts():
+    constant, _, _ = train_with_plateau(PROBLEM, 0.4, None)
+    f = plateau_frame(PROBLEM, 0.5, 3, 0.01, 0)
+    first = f.cuts[0]
+    np.testing.assert_array_equal(f.val_loss[:first + 1], constant[:first + 1])  # same batches, same rate
+    assert not np.allclose(f.val_loss[first + 1:], constant[first + 1:])
+    # SGD noise grows with the rate: the cut run ends lower than the constant-rate run
+    assert f.val_loss[-10:].mean() < constant[-10:].mean()
+    assert f.ok and abs(f.val_loss[-5:].mean() - PROBLEM.floor) < 0.05 * PROBLEM.floor
+
+
+def test_problem_starts_far_above_its_floor():
+    # initial loss ~ 6 * 2^2 + 1 = 25 (see plateau_problem), floor ~ noise variance 1
+    start = PROBLEM.val_loss(np.zeros(6))
+    assert 15 < start < 40 and 0.8 < PROBLEM.floor < 1.3 and PROBLEM.val_min <= PROBLEM.floor
+
+
+def test_extremes_say_what_happened():
+    f = plateau_frame(PROBLEM, 0.05, 0, 0.2, 0)
+    assert not f.ok and "collapsed" in f.status
+    f = plateau_frame(PROBLEM, 0.5, 3, 0.01, 0, initial_learning_rate=5.0)
+    assert not f.ok and "diverged in epoch 0" in f.status and np.isnan(f.val_loss[1:]).all()
+
+
+@pytest.mark.parametrize("kwargs, word", [({"factor": 1.0}, "factor"), ({"patience": -1}, "patience"),
+                                          ({"min_delta": -0.1}, "min_delta"), ({"cooldown": 0.5}, "cooldown")])
+def test_bad_arguments_raise(kwargs, word):
+    args = {"factor": 0.5, "patience": 2, "min_delta": 0.0, "cooldown": 0, **kwargs}
+    with pytest.raises(ValueError, match=word):
+        plateau_frame(PROBLEM, **args)
+
+
+def test_bad_problem_arguments_raise():
+    with pytest.raises(ValueError, match="batch_size"):
+        plateau_problem(batch_size=0)
+    with pytest.raises(ValueError, match="initial_learning_rate"):
+        train_with_plateau(PROBLEM, 0.0, ReduceLROnPlateau())
+
+
+def test_controls_drive_the_figure_and_extremes_still_draw():
+    ui = PlateauExplorer(PROBLEM)
+    first, cuts = ui.live.png, ui.frame.cuts
+    ui.controls["cooldown"].value = 10
+    assert ui.live.png != first and len(ui.frame.cuts) < len(cuts)
+    xs, _ = ui.lr_cuts.get_data()
+    assert list(xs) == ui.frame.cuts.tolist()
+    ui.controls["patience"].value = 0
+    ui.controls["factor"].value = ui.controls["factor"].min
+    _, ys = ui.lr_line.get_data()
+    assert np.all(np.isfinite(ys)) and "b42318" in ui.status.value  # collapsed rate, still drawn
+    diverging = PlateauExplorer(PROBLEM, initial_learning_rate=5.0)
+    _, ys = diverging.val_line.get_data()
+    assert np.all(np.isfinite(ys)) and "diverged" in diverging.frame.status
