@@ -166,7 +166,7 @@ class GDPathWidget:
             "steps": widgets.IntSlider(value=min(50, self.max_steps), min=1, max=self.max_steps,
                                        description="steps")}
         self.status = widgets.HTML()
-        self.extent = extent or _default_extent(surface, self.start)
+        self.extent = extent or default_extent(surface, self.start)
         self._build_figure()
         for control in self.controls.values():
             control.observe(self.update, "value")
@@ -174,7 +174,8 @@ class GDPathWidget:
 
     def _build_figure(self) -> None:
         fig, (self.ax_path, self.ax_loss) = plt.subplots(1, 2, figsize=(9, 3.8))
-        self._draw_contours(self.ax_path)
+        draw_contours(self.ax_path, self.surface, self.extent, start=self.start)
+        self.ax_path.set_title("GD path on the loss contours")
         (self.line,) = self.ax_path.plot([], [], "o-", ms=3, lw=1.2, color="#0072B2")
         # Where a divergent path left the view (pinned to the border, drawn over it).
         (self.end,) = self.ax_path.plot([], [], "X", ms=12, color="#D55E00", clip_on=False)
@@ -190,23 +191,6 @@ class GDPathWidget:
         self.note = self.ax_loss.text(0.98, 0.04, "", transform=self.ax_loss.transAxes, ha="right")
         fig.tight_layout()
         self.live = LiveFigure(fig, animated=[self.line, self.end, self.curve, self.marker, self.note])
-
-    def _draw_contours(self, ax: plt.Axes) -> None:
-        """Static: loss contours (geometric levels), the minimum and the start, equal axes."""
-        x0, x1, y0, y1 = self.extent
-        gw, gb = np.meshgrid(np.linspace(x0, x1, 120), np.linspace(y0, y1, 120))
-        corners = np.array([[x0, y0], [x0, y1], [x1, y0], [x1, y1]])
-        top = float(self.surface.bowl.loss(corners).max())
-        levels = self.surface.min_loss + np.geomspace(1e-3, 1.0, 12) * top
-        ax.contour(gw, gb, self.surface.loss(np.stack([gw, gb], -1)), levels=levels, colors="0.65",
-                   linewidths=0.8)
-        for point, text, style, colour in [(self.surface.bowl.minimizer, " minimum", "*", "#009E73"),
-                                           (self.start, " start", "s", "0.3")]:
-            ax.plot(*point, style, ms=10, color=colour)
-            ax.annotate(text, point, fontsize=9, xytext=(4, 4), textcoords="offset points")
-        ax.set(xlim=(x0, x1), ylim=(y0, y1), xlabel=self.surface.labels[0], ylabel=self.surface.labels[1],
-               title="GD path on the loss contours")
-        ax.set_aspect("equal", adjustable="box")
 
     def update(self, change=None) -> GDFrame:
         """Rerun gradient descent for the current controls, redraw the moving artists."""
@@ -236,8 +220,28 @@ class GDPathWidget:
         self.live.show()
 
 
-def _default_extent(surface: LossSurface, start: np.ndarray) -> tuple[float, float, float, float]:
-    """A box centred on the minimum that holds the start with a margin on every side."""
+def draw_contours(ax: plt.Axes, surface: LossSurface, extent: tuple[float, float, float, float],
+                  start=None, levels: int = 12) -> None:
+    """Loss contours over ``extent = (w0, w1, b0, b1)`` at geometric levels, the minimum (and the start).
+
+    Equal axis scales, so that a gradient step looks perpendicular to the contour it leaves.
+    """
+    x0, x1, y0, y1 = extent
+    gw, gb = np.meshgrid(np.linspace(x0, x1, 120), np.linspace(y0, y1, 120))
+    excess = surface.bowl.loss(np.stack([gw, gb], -1))
+    ax.contour(gw, gb, excess, levels=np.geomspace(1e-3, 1.0, levels) * excess.max(), colors="0.65",
+               linewidths=0.8)
+    marks = [(surface.bowl.minimizer, " minimum", "*", "#009E73")]
+    marks += [] if start is None else [(np.asarray(start, dtype=float), " start", "s", "0.3")]
+    for point, text, style, colour in marks:
+        ax.plot(*point, style, ms=10, color=colour)
+        ax.annotate(text, point, fontsize=9, xytext=(4, 4), textcoords="offset points")
+    ax.set(xlim=(x0, x1), ylim=(y0, y1), xlabel=surface.labels[0], ylabel=surface.labels[1])
+    ax.set_aspect("equal", adjustable="box")
+
+
+def default_extent(surface: LossSurface, start) -> tuple[float, float, float, float]:
+    """A square centred on the minimum that holds ``start`` with a margin on every side."""
     centre = surface.bowl.minimizer
-    half = 1.5 * np.abs(start - centre).max() + 1e-9  # square: gradients look perpendicular to contours
+    half = 1.5 * np.abs(np.asarray(start, dtype=float) - centre).max() + 1e-9
     return centre[0] - half, centre[0] + half, centre[1] - half, centre[1] + half

@@ -23,7 +23,8 @@ import numpy as np
 
 from course_lib._checks import check_array, check_choice, check_int, check_real
 from course_lib.widgets._live import LiveFigure, status_text
-from course_lib.widgets.gd_path import DIVERGENCE_FACTOR, LossSurface, check_start, linear_regression_surface
+from course_lib.widgets.gd_path import (DIVERGENCE_FACTOR, LossSurface, check_start, draw_contours,
+                                        linear_regression_surface)
 
 #: The widget draws at most about this many points per line (a thinned path still shows the noise).
 MAX_DRAWN = 700
@@ -185,7 +186,8 @@ class SGDPathWidget:
         half = 1.3 * np.abs(self.start - centre).max() + 1e-9
         for ax, h, title in [(self.ax_path, half, "whole path"),
                              (self.ax_zoom, half / 20, "last epoch, zoomed ×20")]:
-            _contours(ax, self.surface, centre, h)
+            draw_contours(ax, self.surface, (centre[0] - h, centre[0] + h, centre[1] - h, centre[1] + h),
+                          levels=10)
             ax.set_title(title)
         self.ax_path.plot(*self.start, "s", color="0.3")
         (self.line,) = self.ax_path.plot([], [], "-", lw=0.6, color="#0072B2")
@@ -229,16 +231,3 @@ class SGDPathWidget:
         from IPython.display import display
         display(widgets.VBox([widgets.HBox(list(self.controls.values())), self.status]))
         self.live.show()
-
-
-def _contours(ax: plt.Axes, surface: LossSurface, centre: np.ndarray, half: float) -> None:
-    """Static: loss contours in a square of half-width ``half`` around ``centre``, and the minimum."""
-    g = np.linspace(-half, half, 100)
-    gw, gb = np.meshgrid(centre[0] + g, centre[1] + g)
-    excess = surface.bowl.loss(np.stack([gw, gb], -1))
-    ax.contour(gw, gb, excess, levels=np.geomspace(1e-3, 1.0, 10) * excess.max(), colors="0.7",
-               linewidths=0.7)
-    ax.plot(*centre, "*", ms=10, color="#009E73")
-    ax.set(xlim=(centre[0] - half, centre[0] + half), ylim=(centre[1] - half, centre[1] + half),
-           xlabel=surface.labels[0], ylabel=surface.labels[1])
-    ax.set_aspect("equal", adjustable="box")
