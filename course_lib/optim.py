@@ -16,6 +16,7 @@ where Keras keeps it inside the optimizer.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -158,7 +159,8 @@ class Adam:
 
     def _apply(self, grads, state, params, learning_rate):
         t = state.iterations + 1
-        alpha = learning_rate * np.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)
+        alpha = learning_rate * math.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)  # a Python float:
+        # it keeps float32 arrays float32 (a numpy float64 scalar would promote them)
         m = {k: state.m[k] + (g - state.m[k]) * (1 - self.beta_1) for k, g in grads.items()}
         v = {k: state.v[k] + (g * g - state.v[k]) * (1 - self.beta_2) for k, g in grads.items()}
         new = {k: w - (m[k] * alpha) / (np.sqrt(v[k]) + self.epsilon) for k, w in params.items()}

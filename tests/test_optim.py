@@ -171,3 +171,13 @@ def test_defaults_are_keras_defaults():
     assert (Adam().beta_1, Adam().beta_2, Adam().epsilon) == (adam["beta_1"], adam["beta_2"], adam["epsilon"])
     sgd = keras.optimizers.SGD().get_config()
     assert (SGD().momentum, SGD().nesterov) == (sgd["momentum"], sgd["nesterov"])
+
+
+@pytest.mark.parametrize("opt", [GradientDescent(), SGD(0.9), SGD(0.9, True), Adam()], ids=repr)
+def test_float32_stays_float32(opt):
+    # NumPy 2 promotes float32 arrays by float64 *numpy* scalars: the updates must not create any
+    params = {"w": np.ones(3, dtype=np.float32)}
+    state = opt.init(params)
+    for _ in range(2):
+        params, state = opt.update({"w": np.full(3, 0.5, dtype=np.float32)}, state, params, 0.1)
+    assert params["w"].dtype == np.float32

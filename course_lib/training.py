@@ -1,0 +1,417 @@
+"""One training loop, in which the batch size decides the algorithm. Keras: ``model.fit``.
+
+``fit`` splits the (shuffled) training set into batches of ``batch_size`` samples, the last
+one possibly smaller (kept, as Keras keeps it); each batch gives one update
+``w <- optimizer(w, grad L_batch(w), learning_rate)``. With ``batch_size == n`` that is batch
+gradient descent (one update per epoch), with ``1`` stochastic gradient descent (n updates
+per epoch), in between mini-batch gradient descent.
+
+Logs follow Keras: an epoch's ``loss`` is the sample-weighted mean of its batch losses (each
+taken before its update, penalty included), its training metric likewise; ``val_loss`` and
+``val_<metric>`` are computed on the validation set with the end-of-epoch weights.
+
+Speed: ``fit`` keeps all parameters in one flat vector and hands the optimizer ``{"all": w}``.
+Every optimizer of :mod:`course_lib.optim` is element-wise, so this is exactly the per-array
+update, in a few numpy calls instead of a few per array (an optimizer of your own must be
+element-wise too). The default dtype is float64: the course checks gradients by finite
+differences and stores printed numbers that must not depend on the machine's rounding;
+``dtype="float32"`` (Keras's default) makes the matrix products about twice as fast.
+
+>>> import numpy as np
+>>> from course_lib.models import LinearRegression
+>>> from course_lib.optim import GradientDescent
+>>> X = np.linspace(-1, 1, 20)[:, None]; y = 3 * X[:, 0] + 1
+>>> h = fit(LinearRegression(1), X, y, batch_size=20, epochs=200, optimizer=GradientDescent(),
+...         learning_rate=0.5, rng=np.random.default_rng(0))
+>>> h.n_steps, round(float(h.params["W"][0, 0]), 6), round(float(h.params["b"][0]), 6)
+(200, 3.0, 1.0)
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+
+from course_lib._checks import check_array, check_choice, check_int, check_real
+from course_lib.clipping import apply_keras_clipping
+
+__all__ = ["fit", "History", "TrainState", "TrainingDiverged", "batch_indices", "batch_size_name",
+           "epoch_order"]
+
+
+class TrainingDiverged(FloatingPointError):
+    """The loss or the gradient became nan/inf. ``history`` keeps everything up to that step.
+
+    A ``FloatingPointError`` (what numpy raises under ``np.seterr(all="raise")``), so
+    ``except FloatingPointError`` catches it too. Also carries ``step``, ``epoch``, ``learning_rate``.
+    """
+
+    def __init__(self, message: str, *, history: "History", step: int, epoch: int,
+                 learning_rate: float) -> None:
+        super().__init__(message)
+        self.history, self.step, self.epoch, self.learning_rate = history, step, epoch, learning_rate
+
+
+@dataclass
+class TrainState:
+    """What callbacks see at epoch ends, and may change: params, learning_rate, stop_training."""
+
+    params: dict[str, np.ndarray]
+    learning_rate: float
+    epoch: int = 0
+    step: int = 0
+    stop_training: bool = False
+
+
+@dataclass(frozen=True)
+class History:
+    """Plain arrays, one entry per update (``step_*``) and per completed epoch (``epoch_*``).
+
+    ``epoch_val_*`` are empty without ``validation_data``. ``step_grad_norm`` is the global norm
+    of the gradient (penalty included) *before* clipping. ``batch_order[e]`` is the permutation
+    of the training set used in epoch ``e``; its batches are consecutive slices of it.
+    """
+
+    step_loss: np.ndarray
+    step_learning_rate: np.ndarray
+    step_grad_norm: np.ndarray
+    epoch_loss: np.ndarray
+    epoch_metric: np.ndarray
+    epoch_val_loss: np.ndarray
+    epoch_val_metric: np.ndarray
+    epoch_learning_rate: np.ndarray
+    params: dict[str, np.ndarray]
+    metric_name: str
+    batch_size: int
+    batch_order: np.ndarray
+    stopped_early: bool = False
+
+    @property
+    def n_steps(self) -> int:
+        """Number of updates made."""
+        return len(self.step_loss)
+
+    @property
+    def n_epochs(self) -> int:
+        """Number of epochs completed."""
+        return len(self.epoch_loss)
+
+    @property
+    def stopped_epoch(self) -> int | None:
+        """The last epoch run if a callback stopped training, else None."""
+        return self.n_epochs - 1 if self.stopped_early else None
+
+    @property
+    def history(self) -> dict[str, list[float]]:
+        """The per-epoch logs as Keras's ``History.history`` (same keys)."""
+        out = {"loss": self.epoch_loss, self.metric_name: self.epoch_metric}
+        if len(self.epoch_val_loss):
+            out |= {"val_loss": self.epoch_val_loss, f"val_{self.metric_name}": self.epoch_val_metric}
+        out["learning_rate"] = self.epoch_learning_rate
+        return {k: v.tolist() for k, v in out.items()}
+
+
+def batch_size_name(batch_size: int, n: int) -> str:
+    """Which algorithm ``batch_size`` makes of ``fit`` on ``n`` samples.
+
+    >>> [batch_size_name(b, 100) for b in (100, 32, 1)]  # doctest: +NORMALIZE_WHITESPACE
+    ['batch gradient descent', 'mini-batch gradient descent (32 of 100 samples)',
+     'stochastic gradient descent']
+    """
+    n = check_int("n", n, low=1)
+    batch_size = check_int("batch_size", batch_size, low=1, high=n)
+    if batch_size == n:
+        return "batch gradient descent"
+    if batch_size == 1:
+        return "stochastic gradient descent"
+    return f"mini-batch gradient descent ({batch_size} of {n} samples)"
+
+
+def epoch_order(n: int, rng: np.random.Generator | None, shuffle: bool) -> np.ndarray:
+    """One epoch's order of the ``n`` samples: ``rng.permutation(n)``, or ``0..n-1`` unshuffled."""
+    return rng.permutation(n) if shuffle else np.arange(n)
+
+
+def batch_indices(n: int, batch_size: int, rng: np.random.Generator | int | None,
+                  shuffle: bool = True) -> list[np.ndarray]:
+    """The index batches of one epoch, exactly as ``fit`` draws them from the same ``rng``.
+
+    >>> [b.tolist() for b in batch_indices(5, 2, None, shuffle=False)]
+    [[0, 1], [2, 3], [4]]
+    """
+    n = check_int("n", n, low=1)
+    batch_size = check_int("batch_size", batch_size, low=1, high=n)
+    order = epoch_order(n, _as_rng(rng, needed=shuffle), shuffle)
+    return [order[i:i + batch_size] for i in range(0, n, batch_size)]
+
+
+def fit(model: Any, X: Any, y: Any, *, batch_size: int, epochs: int, optimizer: Any,
+        learning_rate: float | None = None, schedule: Callable | None = None,
+        schedule_per: str = "step", validation_data: tuple[Any, Any] | None = None,
+        regularizer: Any = None, clipvalue: float | None = None, clipnorm: float | None = None,
+        global_clipnorm: float | None = None, callbacks: Iterable[Any] = (),
+        rng: np.random.Generator | int | None = None, params: dict[str, np.ndarray] | None = None,
+        shuffle: bool = True, dtype: str = "float64") -> History:
+    """Train ``model`` on ``(X, y)`` and return a :class:`History`; raise :class:`TrainingDiverged`.
+
+    Give exactly one of ``learning_rate`` (a constant, which callbacks such as
+    ``ReduceLROnPlateau`` may change) and ``schedule`` (``step -> rate``, called once with the
+    array of all step numbers, or of all epoch numbers with ``schedule_per="epoch"``; a callback
+    that changes the rate then raises ``ValueError``, as Keras refuses to set a scheduled rate).
+    ``rng`` (a Generator or a seed) draws the initial params if none are given, then shuffles
+    every epoch. ``logs["learning_rate"]`` is the rate of the epoch's last step. A
+    ``regularizer`` adds ``penalty(W)`` to the loss and ``gradient(W)`` to the gradient of each
+    ``model.weight_keys`` entry, and applies ``prox(W, learning_rate)`` after each step if it has
+    one. ``clipvalue`` / ``clipnorm`` / ``global_clipnorm`` clip as the Keras optimizer arguments.
+    """
+    s = _check_fit(model, X, y, batch_size, epochs, optimizer, learning_rate, schedule, schedule_per,
+                   validation_data, regularizer, (clipvalue, clipnorm, global_clipnorm), callbacks,
+                   rng, params, shuffle, dtype)
+    return _Loop(s).run()
+
+
+def _as_rng(rng: Any, *, needed: bool) -> np.random.Generator | None:
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if rng is None:
+        if needed:
+            raise ValueError("rng must be a numpy Generator or an int seed when shuffle=True or params "
+                             "is None (randomness is passed in), got None")
+        return None
+    return np.random.default_rng(check_int("rng", rng, low=0))
+
+
+def _check_data(model: Any, X: Any, y: Any, names: tuple[str, str]) -> tuple[np.ndarray, np.ndarray]:
+    try:
+        return model.check_data(X, y)
+    except ValueError as exc:  # name the argument of fit, e.g. validation_data's X
+        raise ValueError(f"{names[0]}/{names[1]}: {exc}") from None
+
+
+def _check_fit(model, X, y, batch_size, epochs, optimizer, learning_rate, schedule, schedule_per,
+               validation_data, regularizer, clips, callbacks, rng, params, shuffle, dtype):
+    for attr in ("check_data", "check_params", "init_params", "metric_name", "weight_keys"):
+        if not hasattr(model, attr):
+            raise ValueError(f"model must be a course_lib.models model (missing {attr!r}), got {model!r}")
+    if not (callable(getattr(optimizer, "init", None)) and callable(getattr(optimizer, "update", None))):
+        raise ValueError(f"optimizer must have init(params) and update(grads, state, params, learning_rate) "
+                         f"(see course_lib.optim), got {optimizer!r}")
+    X, y = _check_data(model, X, y, ("X", "y"))
+    n = len(X)
+    s = SimpleNamespace(model=model, n=n, batch_size=check_int("batch_size", batch_size, low=1, high=n),
+                        epochs=check_int("epochs", epochs, low=1), optimizer=optimizer,
+                        schedule_per=check_choice("schedule_per", schedule_per, ("step", "epoch")),
+                        dtype=np.dtype(check_choice("dtype", dtype, ("float64", "float32"))))
+    if (learning_rate is None) == (schedule is None):
+        raise ValueError("give exactly one of learning_rate (a number > 0) and schedule (step -> rate), "
+                         f"got learning_rate={learning_rate!r}, schedule={schedule!r}")
+    s.learning_rate = None if learning_rate is None else check_real("learning_rate", learning_rate, low=0,
+                                                                    low_open=True)
+    s.schedule = schedule
+    if schedule is not None and not callable(schedule):
+        raise ValueError(f"schedule must be callable (step -> learning rate), got {schedule!r}")
+    if not isinstance(shuffle, bool):
+        raise ValueError(f"shuffle must be True or False, got {shuffle!r}")
+    s.shuffle, s.rng = shuffle, _as_rng(rng, needed=shuffle or params is None)
+    s.params = model.check_params(params if params is not None else model.init_params(s.rng))
+    s.X, s.y = X.astype(s.dtype), (y.astype(s.dtype) if y.dtype.kind == "f" else y)
+    s.validation_data = None
+    if validation_data is not None:
+        if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
+            raise ValueError(f"validation_data must be a pair (X_val, y_val), got {type(validation_data).__name__}")
+        Xv, yv = _check_data(model, *validation_data, ("validation_data X", "y"))
+        s.validation_data = (Xv.astype(s.dtype), yv.astype(s.dtype) if yv.dtype.kind == "f" else yv)
+    s.clips = dict(zip(("clipvalue", "clipnorm", "global_clipnorm"), clips))
+    apply_keras_clipping([np.zeros(1)], **s.clips)  # validates: at most one, each > 0
+    s.clipping = any(v is not None for v in clips)
+    for attr in ("penalty", "gradient"):
+        if regularizer is not None and not callable(getattr(regularizer, attr, None)):
+            raise ValueError(f"regularizer must have penalty(w) and gradient(w) (see course_lib.regularization), "
+                             f"got {regularizer!r}")
+    s.regularizer, s.prox = regularizer, callable(getattr(regularizer, "prox", None))
+    s.callbacks = list(callbacks)
+    s.forward = getattr(model, "_forward_backward", None) or _public_forward(model)
+    s.update = getattr(optimizer, "_apply", None) or optimizer.update
+    return s
+
+
+def _public_forward(model: Any) -> Callable:
+    def forward(params, X, y, need_grad):
+        loss, grads = model.loss_and_grad(params, X, y) if need_grad else (model.loss(params, X, y), None)
+        return loss, grads, model.metric(params, X, y)
+    return forward
+
+
+class _Packer:
+    """Packs a params dict into one flat vector and gives dicts of views back."""
+
+    def __init__(self, params: dict[str, np.ndarray], dtype: np.dtype) -> None:
+        self.keys, self.dtype = list(params), dtype
+        self.shapes = [np.shape(params[k]) for k in self.keys]
+        ends = np.cumsum([int(np.prod(shape)) for shape in self.shapes]).tolist()
+        self.slices = [slice(a, b) for a, b in zip([0] + ends[:-1], ends)]
+
+    def pack(self, params: dict[str, np.ndarray]) -> np.ndarray:
+        return np.concatenate([np.ravel(params[k]) for k in self.keys]).astype(self.dtype, copy=False)
+
+    def views(self, w: np.ndarray) -> dict[str, np.ndarray]:
+        return {k: w[sl].reshape(shape) for k, sl, shape in zip(self.keys, self.slices, self.shapes)}
+
+
+class _Loop:
+    """One ``fit`` call: preallocated records, the epoch loop and its hot inner loop."""
+
+    def __init__(self, s: SimpleNamespace) -> None:
+        self.s, self.packer = s, _Packer(s.params, s.dtype)
+        n_batches = -(-s.n // s.batch_size)
+        self.lrs = None if s.schedule is None else _schedule_values(s, n_batches)
+        total = s.epochs * n_batches
+        self.step_loss, self.step_lr, self.step_norm = np.empty(total), np.empty(total), np.empty(total)
+        self.logs: dict[str, list[float]] = {k: [] for k in ("loss", "metric", "val_loss", "val_metric", "lr")}
+        self.orders: list[np.ndarray] = []
+        self.step, self.views = 0, None
+
+    def run(self) -> History:
+        s = self.s
+        w = self.packer.pack(s.params)
+        opt_state = s.optimizer.init({"all": w})
+        lr = float(self.lrs[0]) if self.lrs is not None else s.learning_rate
+        state = TrainState(self._views_for_state(w), lr)
+        with np.errstate(all="ignore"):  # divergence is detected and reported by the loop itself
+            _call(s.callbacks, "on_train_begin", state)
+            w, lr = self._take_state(state, w, lr)
+            for epoch in range(s.epochs):
+                state.epoch = epoch
+                order = epoch_order(s.n, s.rng, s.shuffle)
+                self.orders.append(order)
+                Xp, yp = (s.X[order], s.y[order]) if s.shuffle else (s.X, s.y)
+                w, opt_state, lr = self._run_epoch(Xp, yp, w, opt_state, lr, epoch)
+                w, lr = self._end_epoch(state, w, lr, epoch)
+                if state.stop_training:
+                    break
+            _call(s.callbacks, "on_train_end", state)
+            w, _ = self._take_state(state, w, lr)
+        return self._history(w, stopped=state.stop_training)
+
+    def _run_epoch(self, Xp, yp, w, opt_state, lr, epoch):
+        s, pack, views = self.s, self.packer.pack, self.packer.views
+        forward, update, reg, lrs = s.forward, s.update, s.regularizer, self.lrs
+        step, bs, loss_sum, metric_sum = self.step, s.batch_size, 0.0, 0.0
+        for start in range(0, s.n, bs):
+            params = views(w)
+            xb, yb = Xp[start:start + bs], yp[start:start + bs]
+            loss, grads, metric = forward(params, xb, yb, True)
+            g = pack(grads)
+            if reg is not None:
+                loss = self._regularize(params, loss, g)
+            norm = math.sqrt(float(g @ g))
+            if lrs is not None:
+                lr = float(lrs[epoch if s.schedule_per == "epoch" else step])
+            self.step_loss[step], self.step_lr[step], self.step_norm[step] = loss, lr, norm
+            if not (math.isfinite(loss) and math.isfinite(norm)):
+                self.step = step + 1
+                self._diverged(w, step, epoch, lr, "loss" if not math.isfinite(loss) else "gradient")
+            if s.clipping:
+                parts = [g] if s.clips["clipnorm"] is None else list(views(g).values())
+                g = np.concatenate([np.ravel(p) for p in apply_keras_clipping(parts, **s.clips)])
+            new, opt_state = update({"all": g}, opt_state, {"all": w}, lr)
+            w = new["all"] if new["all"].dtype == s.dtype else new["all"].astype(s.dtype)
+            if s.prox:
+                w = self._prox(w, lr)
+            loss_sum += loss * len(yb)
+            metric_sum += metric * len(yb)
+            step += 1
+        self.step = step
+        self.logs["loss"].append(loss_sum / s.n)
+        self.logs["metric"].append(metric_sum / s.n)
+        return w, opt_state, lr
+
+    def _regularize(self, params, loss, g):
+        """Add the penalty to ``loss`` and its gradient into ``g`` (a fresh array, ours to change)."""
+        reg, g_views = self.s.regularizer, self.packer.views(g)
+        for key in self.s.model.weight_keys:
+            loss += float(reg.penalty(params[key]))
+            g_views[key] += reg.gradient(params[key])
+        return loss
+
+    def _prox(self, w, lr):
+        w = w.copy()  # never change arrays that a callback may hold
+        w_views = self.packer.views(w)
+        for key in self.s.model.weight_keys:
+            w_views[key][...] = self.s.regularizer.prox(w_views[key], lr)
+        return w
+
+    def _end_epoch(self, state: TrainState, w, lr, epoch):
+        s = self.s
+        logs = {"loss": self.logs["loss"][-1], s.model.metric_name: self.logs["metric"][-1]}
+        if s.validation_data is not None:
+            params = self.packer.views(w)
+            val_loss, _, val_metric = s.forward(params, *s.validation_data, False)
+            if s.regularizer is not None:
+                val_loss += sum(float(s.regularizer.penalty(params[k])) for k in s.model.weight_keys)
+            if not math.isfinite(val_loss):
+                self._diverged(w, self.step - 1, epoch, lr, "validation loss")
+            logs |= {"val_loss": val_loss, f"val_{s.model.metric_name}": val_metric}
+            self.logs["val_loss"].append(val_loss)
+            self.logs["val_metric"].append(val_metric)
+        logs["learning_rate"] = lr
+        self.logs["lr"].append(lr)
+        state.params, state.learning_rate, state.step = self._views_for_state(w), lr, self.step
+        for cb in s.callbacks:
+            if hasattr(cb, "on_epoch_end"):
+                cb.on_epoch_end(epoch, logs, state)
+            if self.lrs is not None and state.learning_rate != lr:
+                raise ValueError(f"callback {cb!r} changed state.learning_rate while a schedule is in use; "
+                                 "pass a constant learning_rate instead (Keras refuses this too)")
+        return self._take_state(state, w, lr)
+
+    def _views_for_state(self, w):
+        self.views = self.packer.views(w)
+        return self.views
+
+    def _take_state(self, state: TrainState, w, lr):
+        """Take up what callbacks changed: new params (checked, re-packed), a new constant rate."""
+        if state.params is not self.views:
+            w = self.packer.pack(self.s.model.check_params(state.params))
+            state.params = self._views_for_state(w)
+        if self.lrs is None and state.learning_rate != lr:
+            lr = check_real("state.learning_rate (set by a callback)", state.learning_rate, low=0)
+        return w, lr
+
+    def _diverged(self, w, step, epoch, lr, what):
+        raise TrainingDiverged(
+            f"training diverged: the {what} became nan/inf at step {step} (epoch {epoch}, "
+            f"batch_size={self.s.batch_size}) with learning_rate={lr:.6g}; try a smaller learning rate, "
+            "a decaying schedule or gradient clipping", history=self._history(w, stopped=False),
+            step=step, epoch=epoch, learning_rate=lr)
+
+    def _history(self, w, stopped: bool) -> History:
+        lg, k = {key: np.array(v, dtype=float) for key, v in self.logs.items()}, self.step
+        order = np.array(self.orders, dtype=np.intp).reshape(len(self.orders), self.s.n)
+        return History(self.step_loss[:k].copy(), self.step_lr[:k].copy(), self.step_norm[:k].copy(),
+                       lg["loss"], lg["metric"], lg["val_loss"], lg["val_metric"], lg["lr"],
+                       {key: v.copy() for key, v in self.packer.views(w).items()},
+                       self.s.model.metric_name, self.s.batch_size, order, stopped_early=stopped)
+
+
+def _schedule_values(s: SimpleNamespace, n_batches: int) -> np.ndarray:
+    """All the rates of the run at once: ``schedule(steps)`` (or ``schedule(epochs)``)."""
+    count = s.epochs if s.schedule_per == "epoch" else s.epochs * n_batches
+    values = np.asarray(s.schedule(np.arange(count)), dtype=float)
+    if values.shape != (count,):
+        raise ValueError(f"schedule must accept an array of {count} step numbers and return {count} rates "
+                         f"(see course_lib.schedules), got shape {values.shape}")
+    check_array("schedule(steps)", values)
+    if values.min() < 0:
+        raise ValueError(f"schedule must return rates >= 0, got {values.min()}")
+    return values
+
+
+def _call(callbacks: list[Any], method: str, state: TrainState) -> None:
+    for cb in callbacks:
+        if hasattr(cb, method):
+            getattr(cb, method)(state)

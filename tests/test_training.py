@@ -1,0 +1,409 @@
+"""Tests of course_lib.training.fit and its TensorFlow twin.
+
+Reference values come from independent loops written here (model.loss_and_grad +
+optimizer.update over course_lib.training.batch_indices), from closed forms, or from the TF
+twin. Tolerances: the reference loops do the same float64 operations, compared at rtol 1e-12;
+numpy fit vs the TF GradientTape twin over 3 epochs: float64 on both sides rtol 1e-10 on every
+step loss (observed ~1e-15); TF in float32 vs numpy float64 rtol 1e-4 (observed ~1e-6: float32
+rounding, 2^-24 ~ 6e-8 per operation, grows over the updates).
+"""
+from __future__ import annotations
+
+import re
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from course_lib.models import MLP, LinearRegression, SoftmaxRegression
+from course_lib.optim import SGD, Adam, GradientDescent
+from course_lib.training import (History, TrainingDiverged, batch_indices, batch_size_name, epoch_order,
+                                 fit)
+
+
+def regression_data(n=30, d=3, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d))
+    return X, X @ rng.standard_normal(d) + 0.5 + 0.1 * rng.standard_normal(n)
+
+
+def classification_data(n=40, d=4, k=3, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((n, d)), rng.integers(0, k, n)
+
+
+def reference_fit(model, X, y, params, optimizer, lrs, batch_size, epochs, seed, regularizer=None):
+    """An independent, plain loop: per-key optimizer update over batch_indices(seed)."""
+    rng, state, losses, step = np.random.default_rng(seed), optimizer.init(params), [], 0
+    for _ in range(epochs):
+        for idx in batch_indices(len(X), batch_size, rng):
+            loss, grads = model.loss_and_grad(params, X[idx], y[idx])
+            if regularizer is not None:
+                for k in model.weight_keys:
+                    loss += regularizer.penalty(params[k])
+                    grads[k] = grads[k] + regularizer.gradient(params[k])
+            losses.append(loss)
+            params, state = optimizer.update(grads, state, params, lrs[step])
+            if hasattr(regularizer, "prox"):
+                params = {k: regularizer.prox(v, lrs[step]) if k in model.weight_keys else v
+                          for k, v in params.items()}
+            step += 1
+    return params, np.array(losses)
+
+
+class StandInL2:
+    """A tiny L2 of our own (Keras convention: l2 * sum(w^2), gradient 2 l2 w)."""
+
+    def __init__(self, l2):
+        self.l2 = l2
+
+    def penalty(self, w):
+        return self.l2 * float(np.sum(w**2))
+
+    def gradient(self, w):
+        return 2 * self.l2 * w
+
+
+class StandInProxL1(StandInL2):
+    """Proximal L1: no gradient; soft-threshold by lr * l1 after each step."""
+
+    def penalty(self, w):
+        return self.l2 * float(np.sum(np.abs(w)))
+
+    def gradient(self, w):
+        return np.zeros_like(w)
+
+    def prox(self, w, learning_rate):
+        return np.sign(w) * np.maximum(np.abs(w) - learning_rate * self.l2, 0)
+
+
+# ---- the batch size decides the algorithm ------------------------------------------------
+
+@pytest.mark.parametrize("batch_size, per_epoch", [(30, 1), (8, 4), (1, 30)])
+def test_number_of_updates_and_last_partial_batch(batch_size, per_epoch):
+    X, y = regression_data()
+    h = fit(LinearRegression(3), X, y, batch_size=batch_size, epochs=3, optimizer=GradientDescent(),
+            learning_rate=0.01, rng=np.random.default_rng(0))
+    assert h.n_steps == 3 * per_epoch and h.n_epochs == 3
+    sizes = [len(b) for b in batch_indices(30, batch_size, 0)]
+    assert sum(sizes) == 30 and len(sizes) == per_epoch  # 30 = 8+8+8+6: the partial batch is kept
+    # the epoch loss is the sample-weighted mean of its batch losses
+    np.testing.assert_allclose(h.epoch_loss[0], np.dot(h.step_loss[:per_epoch], sizes) / 30, rtol=1e-12)
+    assert sorted(h.batch_order[1].tolist()) == list(range(30))
+
+
+def test_batch_gradient_descent_matches_closed_form_updates():
+    # L = mean((Xw + b - y)^2); grad_w = 2/n X^T r, grad_b = 2/n sum r; w <- w - lr grad
+    X, y = regression_data()
+    h = fit(LinearRegression(3), X, y, batch_size=30, epochs=25, optimizer=GradientDescent(),
+            learning_rate=0.1, params={"W": np.zeros((3, 1)), "b": np.zeros(1)}, shuffle=False)
+    w, b = np.zeros(3), 0.0
+    for t in range(25):
+        r = X @ w + b - y
+        assert h.step_loss[t] == pytest.approx(np.mean(r**2), rel=1e-12)
+        w, b = w - 0.1 * 2 / 30 * X.T @ r, b - 0.1 * 2 / 30 * r.sum()
+    np.testing.assert_allclose(h.params["W"][:, 0], w, rtol=1e-12)
+    np.testing.assert_allclose(h.params["b"], [b], rtol=1e-12)
+    np.testing.assert_array_equal(h.batch_order, np.tile(np.arange(30), (25, 1)))
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), batch_size=st.integers(1, 23), epochs=st.integers(1, 3),
+       opt=st.sampled_from(["gd", "nesterov", "adam"]))
+def test_fit_equals_an_independent_loop(seed, batch_size, epochs, opt):
+    X, y = classification_data(n=23, seed=seed % 1000)
+    model = MLP(4, 5, 3)
+    params = model.init_params(np.random.default_rng(seed))
+    optimizer = {"gd": GradientDescent(), "nesterov": SGD(0.9, nesterov=True), "adam": Adam()}[opt]
+    h = fit(model, X, y, batch_size=batch_size, epochs=epochs, optimizer=optimizer, learning_rate=0.05,
+            rng=np.random.default_rng(seed), params=params)
+    ref_params, ref_losses = reference_fit(model, X, y, params, optimizer, [0.05] * h.n_steps, batch_size,
+                                           epochs, seed)
+    np.testing.assert_allclose(h.step_loss, ref_losses, rtol=1e-12)
+    for key in params:
+        np.testing.assert_allclose(h.params[key], ref_params[key], rtol=1e-10, atol=1e-13)
+    assert h.n_steps == epochs * -(-23 // batch_size)
+
+
+def test_inputs_are_not_mutated_and_history_is_plain_arrays():
+    X, y = classification_data()
+    model = SoftmaxRegression(4, 3)
+    params = model.init_params(np.random.default_rng(1))
+    frozen, X0 = {k: v.copy() for k, v in params.items()}, X.copy()
+    h = fit(model, X, y, batch_size=7, epochs=2, optimizer=Adam(), learning_rate=0.01, params=params, rng=3)
+    assert all(np.array_equal(params[k], frozen[k]) for k in params) and np.array_equal(X, X0)
+    assert isinstance(h, History)
+    for name in ("step_loss", "step_learning_rate", "step_grad_norm", "epoch_loss", "epoch_metric"):
+        assert type(getattr(h, name)) is np.ndarray
+    assert h.epoch_val_loss.size == 0 and set(h.history) == {"loss", "accuracy", "learning_rate"}
+
+
+# ---- learning rates ---------------------------------------------------------------------
+
+def test_schedule_per_step_and_per_epoch():
+    X, y = regression_data()
+    schedule = lambda t: 0.1 * 0.5 ** (np.asarray(t) / 4)  # noqa: E731
+    h = fit(LinearRegression(3), X, y, batch_size=10, epochs=3, optimizer=GradientDescent(), schedule=schedule,
+            rng=0)
+    np.testing.assert_allclose(h.step_learning_rate, 0.1 * 0.5 ** (np.arange(9) / 4))
+    np.testing.assert_allclose(h.epoch_learning_rate, h.step_learning_rate[[2, 5, 8]])
+    h = fit(LinearRegression(3), X, y, batch_size=10, epochs=3, optimizer=GradientDescent(), schedule=schedule,
+            schedule_per="epoch", rng=0)
+    np.testing.assert_allclose(h.step_learning_rate, np.repeat(0.1 * 0.5 ** (np.arange(3) / 4), 3))
+
+
+def test_scheduled_steps_match_the_reference_loop():
+    X, y = classification_data()
+    model = SoftmaxRegression(4, 3)
+    params = model.init_params(np.random.default_rng(0))
+    lrs = 0.2 / (1 + 0.3 * np.arange(12))
+    h = fit(model, X, y, batch_size=10, epochs=3, optimizer=SGD(0.5), schedule=lambda t: lrs[t], params=params,
+            rng=np.random.default_rng(4))
+    ref, losses = reference_fit(model, X, y, params, SGD(0.5), lrs, 10, 3, 4)
+    np.testing.assert_allclose(h.step_loss, losses, rtol=1e-12)
+    np.testing.assert_allclose(h.params["W"], ref["W"], rtol=1e-12)
+
+
+# ---- divergence --------------------------------------------------------------------------
+
+def test_divergence_raises_with_step_epoch_and_learning_rate():
+    X, y = regression_data()
+    X = X * 100
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow RuntimeWarning escapes to a notebook's stderr
+        with pytest.raises(TrainingDiverged) as info:
+            fit(LinearRegression(3), X, y, batch_size=10, epochs=50, optimizer=GradientDescent(),
+                learning_rate=1.0, rng=0)
+    err = info.value
+    assert isinstance(err, FloatingPointError)
+    assert re.search(rf"at step {err.step} \(epoch {err.epoch}, batch_size=10\) with learning_rate=1\b", str(err))
+    h = err.history
+    assert h.n_steps == err.step + 1 and not np.isfinite(h.step_loss[-1])
+    assert np.all(np.isfinite(h.step_loss[:-1])) and h.n_epochs == err.epoch == err.step // 3
+    # the loss grew by a factor > 1 at each step: gradient descent with lr far above 2/L
+    assert np.all(np.diff(h.step_loss[1:-1]) > 0)
+
+
+# ---- regularizer, clipping ---------------------------------------------------------------
+
+def test_regularizer_adds_penalty_to_loss_and_gradient():
+    X, y = classification_data()
+    model, reg = MLP(4, 6, 3), StandInL2(0.01)
+    params = model.init_params(np.random.default_rng(2))
+    h = fit(model, X, y, batch_size=8, epochs=2, optimizer=SGD(0.9), learning_rate=0.05, regularizer=reg,
+            params=params, rng=np.random.default_rng(5), validation_data=(X[:10], y[:10]))
+    first = batch_indices(40, 8, np.random.default_rng(5))[0]
+    penalty = reg.penalty(params["W1"]) + reg.penalty(params["W2"])  # biases are not penalized
+    assert h.step_loss[0] == pytest.approx(model.loss(params, X[first], y[first]) + penalty, rel=1e-12)
+    ref, losses = reference_fit(model, X, y, params, SGD(0.9), [0.05] * 10, 8, 2, 5, reg)
+    np.testing.assert_allclose(h.step_loss, losses, rtol=1e-12)
+    np.testing.assert_allclose(h.params["W1"], ref["W1"], rtol=1e-10)
+    final_penalty = reg.penalty(h.params["W1"]) + reg.penalty(h.params["W2"])
+    assert h.epoch_val_loss[-1] == pytest.approx(model.loss(h.params, X[:10], y[:10]) + final_penalty)
+
+
+def test_proximal_regularizer_makes_exact_zeros():
+    X, y = regression_data(d=6)
+    model, reg = LinearRegression(6), StandInProxL1(0.5)
+    params = model.init_params(np.random.default_rng(0))
+    h = fit(model, X, y, batch_size=30, epochs=40, optimizer=GradientDescent(), learning_rate=0.05,
+            regularizer=reg, params=params, rng=0)
+    ref, _ = reference_fit(model, X, y, params, GradientDescent(), [0.05] * 40, 30, 40, 0, reg)
+    np.testing.assert_allclose(h.params["W"], ref["W"], rtol=1e-12, atol=0)
+    assert np.count_nonzero(h.params["W"] == 0.0) > 0
+
+
+@pytest.mark.parametrize("kind", ["clipvalue", "clipnorm", "global_clipnorm"])
+def test_clipping_bounds_each_update(kind):
+    # plain GD: the update is -lr * clipped g, so its size is bounded by lr * c in the clip's own norm
+    X, y = regression_data()
+    X = X * 10
+    model, c, lr = LinearRegression(3), 0.5, 0.01
+    p0 = model.init_params(np.random.default_rng(0))
+    h = fit(model, X, y, batch_size=30, epochs=1, optimizer=GradientDescent(), learning_rate=lr,
+            params=p0, rng=0, **{kind: c})
+    dw, db = p0["W"] - h.params["W"], p0["b"] - h.params["b"]
+    assert h.step_grad_norm[0] > 10 * c  # recorded before clipping
+    if kind == "clipvalue":
+        assert max(np.abs(dw).max(), np.abs(db).max()) == pytest.approx(lr * c)
+    elif kind == "clipnorm":  # each array by its own norm
+        assert np.linalg.norm(dw) == pytest.approx(lr * c) and np.linalg.norm(db) <= lr * c * (1 + 1e-12)
+    else:
+        assert np.hypot(np.linalg.norm(dw), np.linalg.norm(db)) == pytest.approx(lr * c)
+
+
+# ---- callbacks ---------------------------------------------------------------------------
+
+class Recorder:
+    def __init__(self, stop_at=None, new_lr=None):
+        self.calls, self.stop_at, self.new_lr = [], stop_at, new_lr
+
+    def on_train_begin(self, state):
+        self.calls.append(("begin", state.epoch, state.step))
+
+    def on_epoch_end(self, epoch, logs, state):
+        self.calls.append(("epoch", epoch, dict(logs), state.step, state.learning_rate))
+        if epoch == self.stop_at:
+            state.stop_training = True
+        if self.new_lr is not None:
+            state.learning_rate = self.new_lr
+
+    def on_train_end(self, state):
+        self.calls.append(("end", state.epoch, state.step))
+
+
+def test_callbacks_see_keras_logs_and_can_stop():
+    X, y = classification_data()
+    rec = Recorder(stop_at=2)
+    h = fit(SoftmaxRegression(4, 3), X, y, batch_size=16, epochs=10, optimizer=Adam(), learning_rate=0.01,
+            validation_data=(X[:8], y[:8]), callbacks=[rec, object()], rng=0)
+    assert h.n_epochs == 3 and h.stopped_early and h.stopped_epoch == 2 and h.n_steps == 9
+    assert rec.calls[0] == ("begin", 0, 0) and rec.calls[-1] == ("end", 2, 9)
+    _, epoch, logs, step, lr = rec.calls[1]
+    assert (epoch, step, lr) == (0, 3, 0.01)
+    assert set(logs) == {"loss", "accuracy", "val_loss", "val_accuracy", "learning_rate"}
+    assert logs["loss"] == h.epoch_loss[0] and logs["val_accuracy"] == h.epoch_val_metric[0]
+    assert h.history["val_loss"] == h.epoch_val_loss.tolist()
+
+
+def test_callback_learning_rate_is_used_from_the_next_step():
+    X, y = regression_data()
+    h = fit(LinearRegression(3), X, y, batch_size=10, epochs=3, optimizer=GradientDescent(), learning_rate=0.1,
+            callbacks=[Recorder(new_lr=0.025)], rng=0)
+    np.testing.assert_array_equal(h.step_learning_rate, [0.1] * 3 + [0.025] * 6)
+    np.testing.assert_array_equal(h.epoch_learning_rate, [0.1, 0.025, 0.025])
+    with pytest.raises(ValueError, match="changed state.learning_rate while a schedule is in use"):
+        fit(LinearRegression(3), X, y, batch_size=10, epochs=3, optimizer=GradientDescent(),
+            schedule=lambda t: 0.1 + 0 * np.asarray(t), callbacks=[Recorder(new_lr=0.025)], rng=0)
+
+
+def test_callback_can_replace_params():
+    X, y = regression_data()
+    zeros = {"W": np.zeros((3, 1)), "b": np.zeros(1)}
+
+    class Restore:
+        def on_train_end(self, state):
+            state.params = zeros
+
+    h = fit(LinearRegression(3), X, y, batch_size=10, epochs=2, optimizer=GradientDescent(), learning_rate=0.1,
+            callbacks=[Restore()], rng=0)
+    assert not h.params["W"].any() and h.params["W"] is not zeros["W"]
+
+
+def test_with_the_course_callbacks():
+    # integration: the course's ReduceLROnPlateau and EarlyStopping(restore_best_weights)
+    from course_lib.early_stopping import EarlyStopping
+    from course_lib.plateau import ReduceLROnPlateau
+    X, y = classification_data(n=60)
+    stopper = EarlyStopping(patience=2, restore_best_weights=True)
+    h = fit(MLP(4, 16, 3), X, y, batch_size=60, epochs=200, optimizer=SGD(), learning_rate=2.0,
+            validation_data=(X[:20] + 0.3, y[:20]), rng=0,
+            callbacks=[ReduceLROnPlateau(patience=1, factor=0.5), stopper])
+    assert h.stopped_early and h.n_epochs < 200
+    assert np.min(h.epoch_learning_rate) < 2.0  # the plateau callback cut the rate
+    best = stopper.best_epoch  # EarlyStopping compares in float32, as Keras: the argmin up to that
+    assert h.epoch_val_loss[best] == pytest.approx(h.epoch_val_loss.min(), rel=1e-6)
+    assert MLP(4, 16, 3).loss(h.params, X[:20] + 0.3, y[:20]) == pytest.approx(h.epoch_val_loss[best])
+
+
+# ---- dtype, helpers ----------------------------------------------------------------------
+
+def test_float32_follows_float64():
+    X, y = classification_data()
+    model = MLP(4, 8, 3)
+    p = model.init_params(np.random.default_rng(0))
+    h64 = fit(model, X, y, batch_size=8, epochs=3, optimizer=Adam(), learning_rate=0.01, params=p, rng=1)
+    h32 = fit(model, X, y, batch_size=8, epochs=3, optimizer=Adam(), learning_rate=0.01, params=p, rng=1,
+              dtype="float32")
+    assert h32.params["W1"].dtype == np.float32
+    np.testing.assert_allclose(h32.step_loss, h64.step_loss, rtol=1e-4)  # float32 rounding over 15 steps
+
+
+def test_batch_size_name_and_epoch_order():
+    assert batch_size_name(50, 50) == "batch gradient descent"
+    assert batch_size_name(1, 50) == "stochastic gradient descent"
+    assert batch_size_name(10, 50) == "mini-batch gradient descent (10 of 50 samples)"
+    np.testing.assert_array_equal(epoch_order(4, None, False), np.arange(4))
+    np.testing.assert_array_equal(epoch_order(9, np.random.default_rng(3), True),
+                                  np.random.default_rng(3).permutation(9))
+
+
+# ---- bad input ---------------------------------------------------------------------------
+
+def bad_calls():
+    X, y = regression_data()
+    m, gd = LinearRegression(3), GradientDescent()
+    ok = dict(batch_size=10, epochs=1, optimizer=gd, learning_rate=0.1, rng=0)
+    return [
+        (lambda: fit(m, X, y, **(ok | {"batch_size": 0})), r"batch_size must be an integer >= 1 and <= 30, got 0"),
+        (lambda: fit(m, X, y, **(ok | {"batch_size": 31})), r"batch_size must be an integer >= 1 and <= 30"),
+        (lambda: fit(m, X, y, **(ok | {"epochs": 0})), "epochs must be an integer >= 1"),
+        (lambda: fit(m, X, y, **(ok | {"learning_rate": 0.0})), "learning_rate must be a finite number > 0"),
+        (lambda: fit(m, X, y, **(ok | {"learning_rate": -1})), "learning_rate must be a finite number > 0"),
+        (lambda: fit(m, X, y, **(ok | {"learning_rate": None})), "exactly one of learning_rate"),
+        (lambda: fit(m, X, y, **(ok | {"schedule": lambda t: t})), "exactly one of learning_rate"),
+        (lambda: fit(m, X, y, **(ok | {"learning_rate": None, "schedule": lambda t: 1.0})),
+         "schedule must accept an array"),
+        (lambda: fit(m, X, y, **(ok | {"learning_rate": None, "schedule": lambda t: -np.ones(len(t))})),
+         "schedule must return rates >= 0"),
+        (lambda: fit(m, X, y, **(ok | {"schedule_per": "batch"})), "schedule_per must be one of 'step', 'epoch'"),
+        (lambda: fit(m, X[:, :2], y, **ok), "X must have 3 features"),
+        (lambda: fit(m, X, y[:-1], **ok), "same number of samples"),
+        (lambda: fit(m, np.where(X > 1, np.inf, X), y, **ok), "X must contain only finite values"),
+        (lambda: fit(m, X, y, validation_data=(X[:, :1], y), **ok), "validation_data X/y: X must have 3"),
+        (lambda: fit(m, X, y, validation_data=X, **ok), "validation_data must be a pair"),
+        (lambda: fit(m, X, y, clipnorm=1.0, clipvalue=1.0, **ok), "at most one of clipvalue"),
+        (lambda: fit(m, X, y, clipnorm=0.0, **ok), "clipnorm must be a finite number > 0"),
+        (lambda: fit(m, X, y, **(ok | {"rng": None})), "rng must be a numpy Generator or an int seed"),
+        (lambda: fit(m, X, y, dtype="float16", **ok), "dtype must be one of"),
+        (lambda: fit(m, X, y, **(ok | {"optimizer": "adam"})), "optimizer must have init"),
+        (lambda: fit(m, X, y, regularizer=0.01, **ok), "regularizer must have penalty"),
+        (lambda: fit("model", X, y, **ok), "model must be a course_lib.models model"),
+        (lambda: fit(m, X, y, params={"W": np.ones((2, 1)), "b": np.ones(1)}, **ok), r"params\['W'\] must have"),
+        (lambda: fit(m, X, y, shuffle=1, **ok), "shuffle must be True or False"),
+        (lambda: batch_indices(10, 11, 0), "batch_size must be an integer >= 1 and <= 10"),
+        (lambda: batch_size_name(0, 10), "batch_size must be an integer >= 1"),
+    ]
+
+
+@pytest.mark.parametrize("case", range(len(bad_calls())))
+def test_bad_arguments_raise_value_error(case):
+    call, message = bad_calls()[case]
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+# ---- agreement with the TensorFlow GradientTape twin --------------------------------------
+
+@pytest.mark.tf
+@pytest.mark.parametrize("batch_size", [60, 16, 1], ids=["batch-GD", "mini-batch", "SGD"])
+@pytest.mark.parametrize("dtype, rtol", [("float64", 1e-10), ("float32", 1e-4)])
+def test_tensorflow_twin_agrees_over_three_epochs(batch_size, dtype, rtol):
+    import keras
+
+    from course_lib.tf_twins.training import fit_tf
+    rng = np.random.default_rng(batch_size)
+    X, y = rng.standard_normal((60, 5)), rng.integers(0, 3, 60)
+    Xv, yv = rng.standard_normal((20, 5)), rng.integers(0, 3, 20)
+    model = MLP(5, 8, 3)
+    p0 = model.init_params(rng)
+    # hyper-parameters exact in float32, since Keras rounds them through float32 (see test_optim)
+    ours, theirs = {60: (SGD(), keras.optimizers.SGD(0.0625)),
+                    16: (SGD(0.875, nesterov=True), keras.optimizers.SGD(0.0625, momentum=0.875, nesterov=True)),
+                    1: (Adam(0.875, 1 - 2**-10), keras.optimizers.Adam(0.0625, beta_1=0.875, beta_2=1 - 2**-10))
+                    }[batch_size]
+    h = fit(model, X, y, batch_size=batch_size, epochs=3, optimizer=ours, learning_rate=0.0625, params=p0,
+            rng=np.random.default_rng(7), validation_data=(Xv, yv))
+    t = fit_tf(model, X, y, batch_size=batch_size, epochs=3, optimizer=theirs, params=p0,
+               rng=np.random.default_rng(7), validation_data=(Xv, yv), dtype=dtype)
+    np.testing.assert_array_equal(h.batch_order, t.batch_order)
+    assert h.n_steps == t.n_steps == 3 * -(-60 // batch_size)
+    np.testing.assert_allclose(h.step_loss, t.step_loss, rtol=rtol)
+    np.testing.assert_allclose(h.step_grad_norm, t.step_grad_norm, rtol=10 * rtol)
+    np.testing.assert_allclose(h.epoch_loss, t.epoch_loss, rtol=rtol)
+    np.testing.assert_allclose(h.epoch_val_loss, t.epoch_val_loss, rtol=rtol)
+    np.testing.assert_allclose(h.epoch_metric, t.epoch_metric, atol=1e-6)  # same predictions, same counts
+    for key in p0:
+        np.testing.assert_allclose(h.params[key], t.params[key], rtol=10 * rtol, atol=10 * rtol)
