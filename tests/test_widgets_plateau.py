@@ -58,7 +58,7 @@ def test_training_responds_to_the_cuts():
 
 def test_problem_starts_far_above_its_floor():
     # initial loss ~ 6 * 2^2 + 1 = 25 (see plateau_problem), floor ~ noise variance 1
-    start = PROBLEM.val_loss(np.zeros(6))
+    start = PROBLEM.val_loss(np.zeros(7))
     assert 15 < start < 40 and 0.8 < PROBLEM.floor < 1.3 and PROBLEM.val_min <= PROBLEM.floor
 
 
@@ -91,10 +91,30 @@ def test_controls_drive_the_figure_and_extremes_still_draw():
     assert ui.live.png != first and len(ui.frame.cuts) < len(cuts)
     xs, _ = ui.lr_cuts.get_data()
     assert list(xs) == ui.frame.cuts.tolist()
+    ui.controls["cooldown"].value = 0
     ui.controls["patience"].value = 0
+    ui.controls["min_delta"].value = ui.controls["min_delta"].max
     ui.controls["factor"].value = ui.controls["factor"].min
     _, ys = ui.lr_line.get_data()
     assert np.all(np.isfinite(ys)) and "b42318" in ui.status.value  # collapsed rate, still drawn
     diverging = PlateauExplorer(PROBLEM, initial_learning_rate=5.0)
     _, ys = diverging.val_line.get_data()
     assert np.all(np.isfinite(ys)) and "diverged" in diverging.frame.status
+
+
+def test_the_widget_run_is_a_fit_run():
+    """The fast replay equals course_lib.training.fit with the plateau callback (float64, rtol 1e-9:
+    only the summation order of the precomputed batch products differs)."""
+    from course_lib.models import LinearRegression
+    from course_lib.optim import GradientDescent
+    from course_lib.training import fit
+    from course_lib.widgets.plateau import plateau_data
+
+    X, y, X_val, y_val = plateau_data()
+    kwargs = {"factor": 0.5, "patience": 3, "min_delta": 0.01, "cooldown": 2}
+    h = fit(LinearRegression(6), X, y, batch_size=4, epochs=60, optimizer=GradientDescent(), learning_rate=0.4,
+            callbacks=[ReduceLROnPlateau(**kwargs)], rng=0, validation_data=(X_val, y_val),
+            params={"W": np.zeros((6, 1)), "b": np.zeros(1)})
+    f = plateau_frame(PROBLEM, initial_learning_rate=0.4, **kwargs)
+    np.testing.assert_allclose(f.val_loss, h.epoch_val_loss, rtol=1e-9)
+    np.testing.assert_array_equal(f.learning_rates, h.epoch_learning_rate)

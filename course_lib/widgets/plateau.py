@@ -3,7 +3,8 @@
 Moving ``factor``, ``patience``, ``min_delta`` or ``cooldown`` re-trains a small model whose
 validation loss really responds to each cut of the learning rate: linear least squares on a
 seeded synthetic problem (6 features, condition number ~50, label noise of variance 1),
-trained by mini-batch SGD (batch 4, 25 steps per epoch, 60 epochs, a fixed batch order).
+trained by mini-batch SGD (batch 4, 25 steps per epoch, 60 epochs) in the batch order of
+``course_lib.training.fit``, so that a run here *is* a ``fit`` run (the tests check it).
 With a constant rate, SGD stalls on a noisy plateau whose height grows with the rate; each
 cut lowers it. The loss is quadratic, so with ``G_t = (2/B) X_t^T X_t`` and
 ``h_t = (2/B) X_t^T y_t`` precomputed per batch, a step is ``w <- w - lr (G_t w - h_t)`` and the
@@ -47,42 +48,58 @@ class PlateauProblem:
         return float(w @ self.val_A @ w - 2 * self.val_b @ w + self.val_c)
 
 
-def plateau_problem(*, n_features: int = 6, condition_number: float = 50.0, batch_size: int = 4,
-                    steps_per_epoch: int = 25, epochs: int = 60, seed: int = 0) -> PlateauProblem:
-    """Make the problem: feature scales ``s_i`` from 1 down to ``1/sqrt(condition_number)``,
-    true weights ``±2 / s_i`` (every direction starts with the same loss), noise ``N(0, 1)``.
+def plateau_data(*, n_features: int = 6, condition_number: float = 50.0, n_train: int = 100,
+                 n_val: int = 500, seed: int = 0) -> tuple[np.ndarray, ...]:
+    """The regression behind the widget: ``(X, y, X_val, y_val)``, seeded.
 
-    The initial loss is about ``6 * 2**2 + 1 = 25`` (each direction adds ``s_i^2 w_i^2 = 4``,
-    the noise 1); the floor is about 1, the noise variance.
+    Feature ``i`` is ``N(0, s_i^2)`` with scales ``s_i`` from 1 down to
+    ``1/sqrt(condition_number)``; ``y = X w + N(0, 1)`` with ``w_i = ±2 / s_i``, so that every
+    direction starts with the same share of the loss (``s_i^2 w_i^2 = 4``) but the small ones are
+    learnt ``condition_number`` times more slowly.
 
-    >>> p = plateau_problem(epochs=2, steps_per_epoch=3)
-    >>> p.G.shape, p.h.shape, bool(p.val_loss(np.zeros(6)) > 10 * p.floor > 10 * p.val_min)
-    ((6, 6, 6), (6, 6), True)
+    >>> X, y, X_val, y_val = plateau_data(n_train=8, n_val=3)
+    >>> X.shape, y.shape, X_val.shape
+    ((8, 6), (8,), (3, 6))
     """
     d = check_int("n_features", n_features, low=1)
     kappa = check_real("condition_number", condition_number, low=1)
-    B = check_int("batch_size", batch_size, low=1)
-    m = check_int("steps_per_epoch", steps_per_epoch, low=1)
-    E = check_int("epochs", epochs, low=1)
+    n, n_val = check_int("n_train", n_train, low=1), check_int("n_val", n_val, low=1)
     rng = np.random.default_rng(check_int("seed", seed, low=0))
     scales = np.logspace(0, -0.5 * np.log10(kappa), d)
     w_true = 2.0 / scales * rng.choice([-1.0, 1.0], d)
+    X, X_val = rng.normal(size=(n, d)) * scales, rng.normal(size=(n_val, d)) * scales
+    return X, X @ w_true + rng.normal(size=n), X_val, X_val @ w_true + rng.normal(size=n_val)
 
-    def sample(n):
-        X = rng.normal(size=(n, d)) * scales
-        return X, X @ w_true + rng.normal(size=n)
 
-    X, y = sample(m * B)
-    Xv, yv = sample(500)
-    batches = np.concatenate([rng.permutation(m * B) for _ in range(E)]).reshape(E * m, B)
+def plateau_problem(*, batch_size: int = 4, epochs: int = 60, seed: int = 0, **data_kwargs) -> PlateauProblem:
+    """Precompute the batches of ``epochs`` epochs of SGD on :func:`plateau_data`.
+
+    The batch order is the one ``course_lib.training.fit(..., rng=seed)`` draws (a fresh
+    ``rng.permutation`` per epoch), and the bias is a column of ones, so a run here is the
+    run of ``fit(LinearRegression(d), X, y, batch_size, ..., rng=seed)`` from zero weights.
+    The initial loss is about ``6 * 4 + 1 = 25``; the floor about 1, the noise variance.
+
+    >>> p = plateau_problem(epochs=2)
+    >>> p.G.shape, p.h.shape, bool(p.val_loss(np.zeros(7)) > 10 * p.floor > 10 * p.val_min)
+    ((50, 7, 7), (50, 7), True)
+    """
+    X, y, X_val, y_val = plateau_data(seed=seed, **data_kwargs)
+    n = len(X)
+    B = check_int("batch_size", batch_size, low=1, high=n)
+    if n % B:
+        raise ValueError(f"batch_size must divide the {n} training samples, got {B}")
+    E = check_int("epochs", epochs, low=1)
+    rng = np.random.default_rng(seed)
+    X, X_val = np.c_[X, np.ones(n)], np.c_[X_val, np.ones(len(X_val))]
+    batches = np.concatenate([rng.permutation(n) for _ in range(E)]).reshape(-1, B)
     Xb, yb = X[batches], y[batches]
     G = (2.0 / B) * np.einsum("tbi,tbj->tij", Xb, Xb)
     h = (2.0 / B) * np.einsum("tbi,tb->ti", Xb, yb)
-    A, b, c = Xv.T @ Xv / len(Xv), Xv.T @ yv / len(Xv), float(yv @ yv / len(Xv))
+    A, b, c = X_val.T @ X_val / len(X_val), X_val.T @ y_val / len(X_val), float(y_val @ y_val / len(X_val))
     w_fit = np.linalg.lstsq(X, y, rcond=None)[0]
     floor = float(w_fit @ A @ w_fit - 2 * b @ w_fit + c)
     val_min = float(c - b @ np.linalg.solve(A, b))
-    return PlateauProblem(G, h, A, b, c, floor, val_min, E, m)
+    return PlateauProblem(G, h, A, b, c, floor, val_min, E, n // B)
 
 
 @dataclass(frozen=True)
@@ -185,8 +202,9 @@ class PlateauExplorer:
         p, epochs = self.problem, np.arange(self.problem.epochs)
         reference, _, _ = train_with_plateau(p, self.lr0, None)
         fig, (ax_v, ax_lr) = plt.subplots(1, 2, figsize=(10, 3.6))
-        start = p.val_loss(np.zeros(p.h.shape[1])) - p.val_min
-        self._vlim = ((p.floor - p.val_min) / 3, start * 2)
+        seen = reference[np.isfinite(reference)]  # a diverging constant rate leaves only nan
+        top = seen.max() if seen.size else p.val_loss(np.zeros(p.h.shape[1]))
+        self._vlim = ((p.floor - p.val_min) / 3, float(top - p.val_min) * 3)
         ax_v.semilogy(epochs, self._excess(reference), color="0.6", lw=1, label=f"constant lr={self.lr0:g}")
         ax_v.axhline(p.floor - p.val_min, color="0.2", ls=":", lw=1, label="least-squares fit (lr -> 0)")
         (self.val_line,) = ax_v.semilogy([], [], color="C0", label="with ReduceLROnPlateau")
