@@ -122,11 +122,11 @@ def test_widget_controls_redraw_and_extremes_still_draw(data):
     ui.controls["batch_size"].value = 1
     assert len(ui.frame.path) == 4 * 50 + 1 and ui.frame.ok
     lr = ui.controls["learning_rate"]
-    lr.value = 10 ** lr.max  # full batch's 2 / lambda_max: single samples are far steeper
+    lr.value = 10 ** lr.max  # just below full batch's 2 / lambda_max: single samples are far steeper
     assert ui.frame.diverged_at is not None and "diverged at step" in ui.status.value
     assert len(ui.curve.get_xdata()) > 0 and ui.live.png != first  # still draws what happened
     ui.controls["batch_size"].value = 50
-    assert ui.frame.diverged_at is None  # full batch exactly at the bound bounces, does not blow up
+    assert ui.frame.diverged_at is None  # full batch, just below its bound: converges, slowly
     lr.value = 10 ** lr.min
     ui.controls["decay"].value = 5.0
     assert ui.frame.ok and ui.frame.learning_rate[-1] == pytest.approx(lr.value / (1 + 5.0 * 3))

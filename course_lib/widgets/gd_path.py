@@ -159,7 +159,8 @@ class GDPathWidget:
         self.max_steps = check_int("max_steps", max_steps, low=1)
         bound = surface.stable_learning_rate
         lr = 0.5 * bound if learning_rate is None else learning_rate
-        exp_hi, exp_lo = np.log10(1.5 * bound), np.log10(bound / 300)
+        # Exponents rounded to the slider's step: the same slider (and stored repr) on every machine.
+        exp_hi, exp_lo = round(float(np.log10(1.5 * bound)), 2), round(float(np.log10(bound / 300)), 2)
         self.controls = {
             "learning_rate": widgets.FloatLogSlider(value=lr, base=10, min=exp_lo, max=exp_hi, step=0.01,
                                                     description="learning rate", readout_format=".3g"),

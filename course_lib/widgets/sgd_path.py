@@ -164,7 +164,8 @@ class SGDPathWidget:
                                  np.random.default_rng(check_int("seed", seed, low=0)))
         sizes = sorted({2**k for k in range(int(np.log2(len(x))) + 1)} | {len(x)})
         self.stats = {b: batch_statistics(x, y, orders, b) for b in sizes}  # the precomputed part
-        top = np.log10(self.surface.stable_learning_rate)  # the slider ends at full batch's 2 / lambda_max
+        # The slider ends just below full batch's 2 / lambda_max (exponent rounded down to 0.01).
+        top = np.floor(100 * np.log10(self.surface.stable_learning_rate)) / 100
         self.controls = {
             "batch_size": widgets.SelectionSlider(options=sizes, description="batch size",
                                                   value=check_choice("batch_size", batch_size, sizes)),
