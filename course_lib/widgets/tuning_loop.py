@@ -1,0 +1,206 @@
+"""The tuning loop of notebook 01: its figure, and one turn of it as a widget.
+
+One turn is *adjust -> train -> evaluate -> diagnose*. The widget lets you adjust two things,
+the model's capacity and the size of the training set; the runs behind every setting are
+trained once, up front (:func:`train_grid`), so a change only selects stored curves. The
+status line is the diagnosis, by rules simple enough to state (see :func:`diagnose`).
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+from course_lib._checks import check_array, check_choice, check_int
+from course_lib.curves import learning_curve_by_size
+from course_lib.optim import SGD
+from course_lib.training import fit
+from course_lib.widgets._live import LiveFigure, status_text
+
+#: diagnosis thresholds (losses are mean cross-entropies)
+UNDERFIT_LOSS = 0.25   # training loss still above this at the end: the model does not fit the data
+OVERFIT_RISE = 0.10    # validation loss 10 % above its best epoch: training went past the best point
+LARGE_GAP = 0.10       # validation minus training loss above this: a large generalization gap
+
+
+def draw_tuning_loop(ax: plt.Axes | None = None) -> plt.Figure:
+    """Draw the loop train -> evaluate -> diagnose -> adjust, and the test set's single exit."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.5, 4.0))
+    ax.set(xlim=(0, 10), ylim=(-0.65, 5.45)), ax.axis("off")
+    steps = [(2.0, 4.6, "1  Train", "minimize the training loss\n(optimization, first sense)"),
+             (8.0, 4.6, "2  Evaluate", "loss and accuracy on\nthe validation set"),
+             (8.0, 1.6, "3  Diagnose", "read the curves: under- or\noverfitting? how big a gap?"),
+             (2.0, 1.6, "4  Adjust (tune)", "hyperparameters, model,\ndata")]
+    for x, y, title, body in steps:
+        ax.add_patch(FancyBboxPatch((x - 1.8, y - 0.7), 3.6, 1.4, boxstyle="round,pad=0.08",
+                                    fc="#e8f1fa", ec="0.35", lw=1.2))
+        ax.text(x, y + 0.33, title, ha="center", va="center", fontsize=10.5, weight="bold")
+        ax.text(x, y - 0.22, body, ha="center", va="center", fontsize=9)
+    for a, b in [((3.9, 4.6), (6.1, 4.6)), ((8.0, 3.8), (8.0, 2.4)), ((6.1, 1.6), (3.9, 1.6)),
+                 ((2.0, 2.4), (2.0, 3.8))]:
+        ax.add_patch(FancyArrowPatch(a, b, arrowstyle="-|>", mutation_scale=18, lw=1.8, color="#0072B2"))
+    ax.add_patch(FancyBboxPatch((2.4, -0.5), 5.2, 0.55, boxstyle="round,pad=0.08", fc="#fde7e9",
+                                ec="#b42318", lw=1.2))
+    ax.text(5.0, -0.22, "Test set: evaluated once, at the very end", ha="center", va="center", fontsize=9.5)
+    ax.add_patch(FancyArrowPatch((7.2, 0.8), (6.8, 0.15), arrowstyle="-|>", mutation_scale=14, lw=1.3,
+                                 ls="--", color="#b42318"))
+    ax.text(7.35, 0.35, "good enough:\nleave the loop", color="#b42318", fontsize=8.5, va="center")
+    ax.text(5.0, 3.1, "repeat: the validation set\nis used at every turn,\nthe test set never",
+            ha="center", va="center", fontsize=9, style="italic", color="0.3")
+    return ax.figure
+
+
+@dataclass(frozen=True)
+class RunGrid:
+    """Stored runs: every model on every training-set size (nested subsets of one permutation).
+
+    ``epoch_train``/``epoch_val``: per-epoch losses (``(models, sizes, epochs)``; the training
+    value is Keras's running mean over the epoch's batches). ``final_train``/``final_val``: the
+    losses of the final weights on the training subset and the validation set (``(models, sizes)``).
+    """
+
+    model_names: tuple[str, ...]
+    sizes: np.ndarray
+    epoch_train: np.ndarray
+    epoch_val: np.ndarray
+    final_train: np.ndarray
+    final_val: np.ndarray
+
+
+def train_grid(models: Mapping[str, Any], X_train, y_train, X_val, y_val, sizes, *, epochs: int = 30,
+               batch_size: int = 32, learning_rate: float = 0.1, seed: int = 0) -> RunGrid:
+    """Train each model (plain SGD) on each size with ``course_lib.training.fit``; record curves.
+
+    Every model sees the same subsets: ``learning_curve_by_size`` with a fresh ``rng(seed)``.
+    """
+    epochs = check_int("epochs", epochs, low=1)
+    shape = (len(models), len(sizes))
+    e_train, e_val = np.empty(shape + (epochs,)), np.empty(shape + (epochs,))
+    finals = np.empty((2,) + shape)
+    for i, model in enumerate(models.values()):
+        def train_and_score(idx, i=i, model=model):
+            h = fit(model, X_train[idx], y_train[idx], batch_size=min(batch_size, len(idx)), epochs=epochs,
+                    optimizer=SGD(), learning_rate=learning_rate, validation_data=(X_val, y_val),
+                    rng=np.random.default_rng(seed))
+            j = int(np.searchsorted(sizes, len(idx)))
+            e_train[i, j], e_val[i, j] = h.epoch_loss, h.epoch_val_loss
+            return model.loss(h.params, X_train[idx], y_train[idx]), h.epoch_val_loss[-1]
+        curves = learning_curve_by_size(train_and_score, sizes, n_available=len(y_train),
+                                        rng=np.random.default_rng(seed))
+        finals[:, i] = curves.train_mean, curves.val_mean
+    return RunGrid(tuple(models), np.asarray(sizes), e_train, e_val, finals[0], finals[1])
+
+
+def diagnose(epoch_val, final_train: float, final_val: float) -> tuple[str, bool]:
+    """A one-line diagnosis and whether it is healthy, by three stated rules, in this order.
+
+    1. training loss above ``UNDERFIT_LOSS``: underfitting; 2. the last validation loss more than
+    ``OVERFIT_RISE`` above its best epoch: overfitting; 3. ``val - train`` above ``LARGE_GAP``:
+    a large generalization gap. Otherwise: a good fit.
+
+    >>> diagnose([0.5, 0.3, 0.4], 0.01, 0.4)[0][:26]
+    'overfitting, past its best'
+    """
+    val = check_array("epoch_val", epoch_val, ndim=1)
+    best = int(np.argmin(val))
+    rise, gap = val[-1] / max(val[best], 1e-300) - 1.0, final_val - final_train
+    if final_train > UNDERFIT_LOSS:
+        return (f"underfitting: even the training loss stays at {final_train:.2f} (too simple a model, "
+                f"or too little training)"), False
+    if rise > OVERFIT_RISE:
+        return (f"overfitting, past its best epoch: the validation loss was lowest at epoch {best} "
+                f"and has risen {100 * rise:.0f} % since (gap {gap:.2f})"), False
+    if gap > LARGE_GAP:
+        return (f"overfitting: a large generalization gap, validation {final_val:.2f} vs training "
+                f"{final_train:.2f}; more data or regularization would help"), False
+    return f"good fit: gap {gap:.2f}, validation loss {final_val:.3f}, still at its best", True
+
+
+@dataclass(frozen=True)
+class TuningFrame:
+    """What the explorer draws for one (model, size) setting."""
+
+    epoch_train: np.ndarray
+    epoch_val: np.ndarray
+    size_train: np.ndarray   # final training loss at every size, for this model
+    size_val: np.ndarray
+    size_index: int
+    status: str
+    ok: bool
+
+
+def tuning_frame(grid: RunGrid, model_name: str, training_size: int) -> TuningFrame:
+    """Select the stored run of ``model_name`` on ``training_size`` samples and diagnose it."""
+    i = grid.model_names.index(check_choice("model_name", model_name, grid.model_names))
+    j = list(grid.sizes).index(check_choice("training_size", training_size, grid.sizes.tolist()))
+    status, ok = diagnose(grid.epoch_val[i, j], grid.final_train[i, j], grid.final_val[i, j])
+    return TuningFrame(grid.epoch_train[i, j], grid.epoch_val[i, j], grid.final_train[i],
+                       grid.final_val[i], j, status, ok)
+
+
+class TuningLoopExplorer:
+    """Adjust capacity and data, see the curves and the diagnosis: one turn of the loop, live."""
+
+    LOSS_LIMITS = (3e-3, 3.0)
+
+    def __init__(self, grid: RunGrid, model_name: str | None = None, training_size: int | None = None):
+        self.grid = grid
+        self.controls = {
+            "model_name": widgets.Dropdown(options=list(grid.model_names), description="model",
+                                           value=model_name or grid.model_names[0]),
+            "training_size": widgets.SelectionSlider(options=grid.sizes.tolist(), description="training size",
+                                                     value=training_size or int(grid.sizes[-1]))}
+        self.status = widgets.HTML()
+        self._build_figure()
+        for control in self.controls.values():
+            control.observe(self.update, "value")
+        self.update()
+
+    def _build_figure(self) -> None:
+        fig, (self.ax_epoch, self.ax_size) = plt.subplots(1, 2, figsize=(9, 3.4))
+        epochs = np.arange(self.grid.epoch_train.shape[-1])
+        (self.train_line,) = self.ax_epoch.semilogy(epochs, epochs + 1.0, color="C0", label="training")
+        (self.val_line,) = self.ax_epoch.semilogy(epochs, epochs + 1.0, color="C1", label="validation")
+        (self.best,) = self.ax_epoch.plot([], [], "o", color="C1", ms=7, mfc="none", mew=2)
+        self.ax_epoch.set(xlabel="epoch", ylabel="cross-entropy loss (log)", ylim=self.LOSS_LIMITS,
+                          title="curves of this run")
+        self.ax_epoch.legend(loc="lower left")
+        sizes = self.grid.sizes
+        (self.size_train,) = self.ax_size.semilogx(sizes, sizes * 0.0 + 1, "o-", color="C0", label="training")
+        (self.size_val,) = self.ax_size.semilogx(sizes, sizes * 0.0 + 1, "o-", color="C1", label="validation")
+        (self.here,) = self.ax_size.plot([], [], "s", color="k", ms=9, mfc="none", mew=2)
+        self.ax_size.set(xlabel="training-set size (log)", ylabel="final loss (log)", yscale="log",
+                         ylim=self.LOSS_LIMITS, xlim=(sizes[0] / 1.3, sizes[-1] * 1.3),
+                         title="final losses against data")
+        fig.tight_layout()
+        self.live = LiveFigure(fig, animated=[self.train_line, self.val_line, self.best, self.size_train,
+                                              self.size_val, self.here])
+
+    def update(self, change=None) -> TuningFrame:
+        """Select, redraw (blitted: the axes never change), return the frame."""
+        f = tuning_frame(self.grid, self.controls["model_name"].value, self.controls["training_size"].value)
+        low, high = self.LOSS_LIMITS
+        self.train_line.set_ydata(np.clip(f.epoch_train, low, high))
+        self.val_line.set_ydata(np.clip(f.epoch_val, low, high))
+        k = int(np.argmin(f.epoch_val))
+        self.best.set_data([k], [np.clip(f.epoch_val[k], low, high)])
+        self.size_train.set_ydata(np.clip(f.size_train, low, high))
+        self.size_val.set_ydata(np.clip(f.size_val, low, high))
+        j = f.size_index
+        self.here.set_data([self.grid.sizes[j]] * 2, np.clip([f.size_train[j], f.size_val[j]], low, high))
+        self.status.value = status_text(f.status, f.ok)
+        self.live.refresh()
+        self.frame = f
+        return f
+
+    def show(self) -> None:
+        """Display the controls, the status line and the figure."""
+        from IPython.display import display
+        display(widgets.VBox([widgets.HBox(list(self.controls.values())), self.status]))
+        self.live.show()

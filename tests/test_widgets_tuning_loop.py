@@ -1,0 +1,119 @@
+"""The tuning-loop figure and explorer of notebook 01: stored runs, the diagnosis rules, the widget."""
+import numpy as np
+import pytest
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+from course_lib.data import load_digits, standardize, train_val_test_split
+from course_lib.models import MLP, SoftmaxRegression
+from course_lib.optim import SGD
+from course_lib.training import fit
+from course_lib.widgets.tuning_loop import (LARGE_GAP, OVERFIT_RISE, UNDERFIT_LOSS, RunGrid,
+                                            TuningLoopExplorer, diagnose, draw_tuning_loop,
+                                            train_grid, tuning_frame)
+
+SIZES = [30, 60, 120]
+
+
+@pytest.fixture(scope="module")
+def data():
+    d = load_digits()
+    split, _ = standardize(train_val_test_split(d.X, d.y, seed=0, stratify=True))
+    return split
+
+
+@pytest.fixture(scope="module")
+def models():
+    return {"softmax": SoftmaxRegression(64, 10), "mlp": MLP(64, 8, 10)}
+
+
+@pytest.fixture(scope="module")
+def grid(data, models):
+    return train_grid(models, data.X_train, data.y_train, data.X_val, data.y_val, SIZES, epochs=6, seed=3)
+
+
+def test_figure_has_four_steps_a_test_box_and_five_arrows():
+    fig = draw_tuning_loop()
+    ax = fig.axes[0]
+    boxes = [p for p in ax.patches if isinstance(p, FancyBboxPatch)]
+    arrows = [p for p in ax.patches if isinstance(p, FancyArrowPatch)]
+    texts = " ".join(t.get_text() for t in ax.texts)
+    assert len(boxes) == 5 and len(arrows) == 5
+    for word in ("Train", "Evaluate", "Diagnose", "Adjust", "Test set"):
+        assert word in texts
+
+
+def test_grid_reproduces_a_run_trained_by_hand(data, models, grid):
+    """Independent wiring check: size 60 of the 'mlp' is fit on the first 60 of rng(3)'s permutation."""
+    order = np.random.default_rng(3).permutation(len(data.y_train))[:60]
+    h = fit(models["mlp"], data.X_train[order], data.y_train[order], batch_size=32, epochs=6,
+            optimizer=SGD(), learning_rate=0.1, validation_data=(data.X_val, data.y_val),
+            rng=np.random.default_rng(3))
+    np.testing.assert_allclose(grid.epoch_train[1, 1], h.epoch_loss, rtol=1e-12)
+    np.testing.assert_allclose(grid.epoch_val[1, 1], h.epoch_val_loss, rtol=1e-12)
+    assert grid.final_train[1, 1] == pytest.approx(models["mlp"].loss(h.params, data.X_train[order],
+                                                                      data.y_train[order]), rel=1e-12)
+    np.testing.assert_array_equal(grid.final_val, grid.epoch_val[..., -1])
+    assert grid.epoch_train.shape == (2, 3, 6) and grid.model_names == ("softmax", "mlp")
+
+
+@pytest.mark.parametrize("val, train_loss, val_loss, start, ok", [
+    ([1.0, 0.8, 0.7], UNDERFIT_LOSS + 0.01, 0.7, "underfitting", False),
+    ([1.0, 0.5, 0.5 * (1 + OVERFIT_RISE) + 0.01], 0.05, 0.56, "overfitting, past its best epoch", False),
+    ([1.0, 0.5, 0.5 * (1 + OVERFIT_RISE) - 0.01], 0.05, 0.05 + LARGE_GAP + 0.01, "overfitting: a large", False),
+    ([1.0, 0.5, 0.45], 0.40, 0.45, "underfitting", False),
+    ([1.0, 0.5, 0.45], 0.40 - 0.2, 0.45, "overfitting: a large", False),
+    ([1.0, 0.5, 0.2], 0.15, 0.2, "good fit", True),
+])
+def test_diagnosis_rules_in_order(val, train_loss, val_loss, start, ok):
+    status, healthy = diagnose(val, train_loss, val_loss)
+    assert status.startswith(start) and healthy is ok
+
+
+def test_overfitting_names_the_best_epoch():
+    assert "lowest at epoch 1 and has risen 40 %" in diagnose([1.0, 0.5, 0.7], 0.01, 0.7)[0]
+
+
+def test_frame_selects_the_stored_run(grid):
+    f = tuning_frame(grid, "softmax", 120)
+    np.testing.assert_array_equal(f.epoch_val, grid.epoch_val[0, 2])
+    np.testing.assert_array_equal(f.size_val, grid.final_val[0])
+    assert f.size_index == 2 and f.status == diagnose(grid.epoch_val[0, 2], grid.final_train[0, 2],
+                                                       grid.final_val[0, 2])[0]
+
+
+@pytest.mark.parametrize("name, size, word", [("svm", 60, "model_name"), ("mlp", 61, "training_size")])
+def test_frame_rejects_unknown_settings(grid, name, size, word):
+    with pytest.raises(ValueError, match=word):
+        tuning_frame(grid, name, size)
+
+
+def test_train_grid_rejects_bad_epochs(data, models):
+    with pytest.raises(ValueError, match="epochs"):
+        train_grid(models, data.X_train, data.y_train, data.X_val, data.y_val, SIZES, epochs=0)
+
+
+def test_widget_follows_its_controls_and_stays_on_its_axes(grid):
+    ui = TuningLoopExplorer(grid)
+    first = ui.live.png
+    assert ui.controls["training_size"].value == 120 and ui.controls["model_name"].value == "softmax"
+    low, high = ui.LOSS_LIMITS
+    for name in grid.model_names:
+        for size in SIZES:
+            ui.controls["model_name"].value, ui.controls["training_size"].value = name, size
+            expected = np.clip(tuning_frame(grid, name, size).epoch_val, low, high)
+            np.testing.assert_array_equal(ui.val_line.get_ydata(), expected)
+            assert list(ui.here.get_xdata()) == [size, size]
+            assert ui.frame.status in ui.status.value
+    assert ui.live.png != first and ui.live.png.startswith(b"\x89PNG")
+
+
+def test_widget_extreme_losses_are_pinned_to_the_axes():
+    # a run that blew up (huge losses) and one that reached ~0 both stay drawable
+    e = np.array([[[5.0, 50.0, 1e6]], [[1e-9, 1e-12, 0.0]]])
+    grid = RunGrid(("bad", "perfect"), np.array([10]), e, e, e[..., -1], e[..., -1])
+    ui = TuningLoopExplorer(grid)
+    for name in ("bad", "perfect"):
+        ui.controls["model_name"].value = name
+        ys = ui.val_line.get_ydata()
+        assert np.all((ys >= ui.LOSS_LIMITS[0]) & (ys <= ui.LOSS_LIMITS[1])) and ui.frame.status
+    assert ui.frame.ok and not tuning_frame(grid, "bad", 10).ok
