@@ -157,3 +157,10 @@ def test_widget_reports_convergence_on_a_round_bowl():
     ui = GDPathWidget(LossSurface(QuadraticBowl(np.eye(2), np.zeros(2))), start=(1.0, 1.0), learning_rate=0.5)
     assert ui.frame.ok and ui.frame.converged_at == 21  # |grad| = sqrt(2) 0.5^t <= 1e-6 first at t = 21
     assert "converged at step 21" in ui.status.value and "1a7f37" in ui.status.value
+
+
+def test_widget_marks_the_stopping_step_only_when_there_is_one():
+    ui = GDPathWidget(LossSurface(QuadraticBowl(np.eye(2), np.zeros(2))), start=(1.0, 1.0), learning_rate=0.5)
+    assert ui.marker.get_visible() and ui.marker.get_xdata()[0] == 21
+    ui.controls["steps"].value = 5
+    assert not ui.marker.get_visible()

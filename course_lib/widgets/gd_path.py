@@ -152,8 +152,8 @@ class GDPathWidget:
     """Learning rate (log slider) and step budget -> GD path on the contours and its loss curve."""
 
     def __init__(self, surface: LossSurface, start=(0.0, 0.0), *, learning_rate: float | None = None,
-                 max_steps: int = 100, extent: tuple[float, float, float, float] | None = None,
-                 tol: float = 1e-6):
+                 max_steps: int = 100, steps: int | None = None,
+                 extent: tuple[float, float, float, float] | None = None, tol: float = 1e-6):
         self.surface, self.start = surface, check_start(start)
         self.tol = check_real("tol", tol, low=0)
         self.max_steps = check_int("max_steps", max_steps, low=1)
@@ -164,8 +164,9 @@ class GDPathWidget:
         self.controls = {
             "learning_rate": widgets.FloatLogSlider(value=lr, base=10, min=exp_lo, max=exp_hi, step=0.01,
                                                     description="learning rate", readout_format=".3g"),
-            "steps": widgets.IntSlider(value=min(50, self.max_steps), min=1, max=self.max_steps,
-                                       description="steps")}
+            "steps": widgets.IntSlider(value=min(50, self.max_steps) if steps is None else
+                                       check_int("steps", steps, low=1, high=self.max_steps),
+                                       min=1, max=self.max_steps, description="steps")}
         self.status = widgets.HTML()
         self.extent = extent or default_extent(surface, self.start)
         self._build_figure()
@@ -183,7 +184,7 @@ class GDPathWidget:
         excess0 = max(float(self.surface.bowl.loss(self.start)), 1e-300)
         top = DIVERGENCE_FACTOR * excess0
         (self.curve,) = self.ax_loss.semilogy([], [], "-", color="#0072B2")
-        self.marker = self.ax_loss.axvline(-1, color="#D55E00", ls="--", lw=1)
+        self.marker = self.ax_loss.axvline(0, color="#D55E00", ls="--", lw=1)
         self.ax_loss.axhline(top, color="#D55E00", lw=0.8, alpha=0.6)
         self.ax_loss.annotate(f"divergence: {DIVERGENCE_FACTOR:.0f}× the start", (0.98, top), ha="right",
                               va="bottom", xycoords=("axes fraction", "data"), fontsize=8, color="#D55E00")
@@ -205,7 +206,8 @@ class GDPathWidget:
         self.end.set_visible(frame.diverged_at is not None)  # where the path left the view
         floor = self.ax_loss.get_ylim()[0]
         self.curve.set_data(np.arange(len(frame.excess_loss)), np.maximum(frame.excess_loss, floor))
-        self.marker.set_xdata([-1 if stop is None else stop] * 2)
+        self.marker.set_xdata([0 if stop is None else stop] * 2)
+        self.marker.set_visible(stop is not None)  # the step at which the run converged or diverged
         self.marker.set_color("#D55E00" if frame.diverged_at is not None else "#009E73")
         self.note.set_text(frame.status.split(":")[0].split(" (")[0])  # the outcome, in the figure too
         self.note.set_color("#1a7f37" if frame.ok else "#b42318")
