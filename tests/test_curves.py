@@ -124,3 +124,54 @@ def test_learning_curve_by_size_bad_input(kwargs, message):
                 rng=np.random.default_rng(0))
     with pytest.raises(ValueError, match=message):
         learning_curve_by_size(**{**args, **kwargs})
+
+
+# ---------------------------------------------------------------- with course_lib.training.fit
+def test_epoch_curves_of_a_fit_history_and_its_early_stopping_point():
+    from course_lib.early_stopping import early_stopping_point
+    from course_lib.models import LogisticRegression
+    from course_lib.optim import GradientDescent
+    from course_lib.training import fit
+
+    rng = np.random.default_rng(4)
+    X, Xv = rng.normal(size=(30, 5)), rng.normal(size=(200, 5))
+    w = np.array([2.0, -1.0, 0.0, 0.0, 0.0])
+    y, yv = (X @ w + rng.normal(size=30) > 0).astype(int), (Xv @ w + rng.normal(size=200) > 0).astype(int)
+    h = fit(LogisticRegression(5), X, y, batch_size=10, epochs=40, optimizer=GradientDescent(), learning_rate=0.5,
+            validation_data=(Xv, yv), rng=rng)
+    for metric in ("loss", "accuracy"):
+        c = epoch_curves(h, metric)       # fit's History has Keras's .history dict
+        train, val = np.array(h.history[metric]), np.array(h.history[f"val_{metric}"])
+        assert len(c.epochs) == h.n_epochs == 40
+        assert np.array_equal(c.gap, val - train if metric == "loss" else train - val)
+    best = epoch_curves(h).best_epoch
+    assert h.history["val_loss"][best] == min(h.history["val_loss"])
+    # the early-stopping rule with unlimited patience ends on the same best epoch
+    assert early_stopping_point(h.history["val_loss"], patience=1000).best_epoch == best
+
+
+def test_learning_curve_by_size_with_fit():
+    # least squares by fit (full-batch GD from zeros, converged) on growing subsets
+    from course_lib.models import LinearRegression
+    from course_lib.optim import GradientDescent
+    from course_lib.synthetic import make_linear_regression
+    from course_lib.training import fit
+
+    data = make_linear_regression(300, 3, noise=0.5, seed=5)
+    X, y, X_val, y_val = data.X[:200], data.y[:200], data.X[200:], data.y[200:]
+    model = LinearRegression(3)
+
+    def train_and_score(idx):
+        h = fit(model, X[idx], y[idx], batch_size=len(idx), epochs=300, optimizer=GradientDescent(),
+                learning_rate=0.2, params={"W": np.zeros((3, 1)), "b": np.zeros(1)}, shuffle=False)
+        return h.epoch_loss[-1], model.loss(h.params, X_val, y_val)
+
+    c = learning_curve_by_size(train_and_score, [6, 25, 200], n_available=200, repeats=3,
+                               rng=np.random.default_rng(0))
+    # 6 samples for 4 parameters: worse on validation, and a larger gap, than with 200
+    assert c.val_mean[0] > c.val_mean[-1] and c.gap[0] > c.gap[-1]
+    assert c.train_std[-1] < 1e-12     # the full set in every repeat (rows in another order)
+    # on the full set, fit converged to the least-squares solution
+    A = np.c_[X, np.ones(200)]
+    coef, *_ = np.linalg.lstsq(A, y, rcond=None)
+    assert c.val_mean[-1] == pytest.approx(np.mean((np.c_[X_val, np.ones(100)] @ coef - y_val) ** 2), rel=1e-6)

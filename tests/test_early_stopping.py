@@ -289,3 +289,99 @@ def test_keras_restore_best_weights_in_a_real_fit_is_bit_for_bit():
 def test_stop_point_is_a_small_record():
     point = early_stopping_point([1.0, 2.0])
     assert point == StopPoint(1, 0, 1.0, 2, point.reason)
+
+
+# ---------------------------------------------------------------- in course_lib.training.fit
+def _overfitting_run(callbacks, epochs=200):
+    """A degree-9 polynomial on 12 noisy sine points, mini-batch GD: validation loss turns up."""
+    from course_lib.models import LinearRegression
+    from course_lib.optim import GradientDescent
+    from course_lib.synthetic import make_sine_regression, polynomial_features
+    from course_lib.training import fit
+
+    x, y = make_sine_regression(12, seed=0)
+    xv, yv = make_sine_regression(50, seed=1)
+    return fit(LinearRegression(9), polynomial_features(x, 9), y, batch_size=4, epochs=epochs,
+               optimizer=GradientDescent(), learning_rate=0.3, callbacks=callbacks, rng=np.random.default_rng(0),
+               validation_data=(polynomial_features(xv, 9), yv))
+
+
+class _Snapshots:
+    """Placed before EarlyStopping: copies the parameters at every epoch end."""
+
+    def __init__(self):
+        self.params = []
+
+    def on_epoch_end(self, epoch, logs, state):
+        self.params.append({k: v.copy() for k, v in state.params.items()})
+
+
+@pytest.mark.parametrize("patience, epochs, stops", [(5, 200, True), (500, 30, False)])
+def test_in_fit_stop_and_restore_bit_for_bit(patience, epochs, stops):
+    snapshots, stopper = _Snapshots(), EarlyStopping(patience=patience, restore_best_weights=True)
+    history = _overfitting_run([snapshots, stopper], epochs)
+    point = early_stopping_point(history.history["val_loss"], patience=patience)
+    assert history.stopped_early is stops is (point.stop_epoch is not None)
+    assert history.n_epochs == point.epochs_run == len(snapshots.params)
+    assert stopper.best_epoch == point.best_epoch < history.n_epochs - 1   # the weights moved on after it
+    best, last = snapshots.params[stopper.best_epoch], snapshots.params[-1]
+    assert any(best[k].tobytes() != last[k].tobytes() for k in best)
+    for k in best:   # restored even when training was not stopped early (Keras 3 does so too)
+        assert history.params[k].tobytes() == best[k].tobytes()
+
+
+def test_in_fit_without_validation_data_the_error_lists_the_logs():
+    from course_lib.models import LinearRegression
+    from course_lib.optim import GradientDescent
+    from course_lib.training import fit
+
+    with pytest.raises(ValueError, match=r"^monitor 'val_loss' is not in the logs; available: learning_rate, loss, mse"):
+        fit(LinearRegression(1), np.ones((4, 1)), np.ones(4), batch_size=4, epochs=2, optimizer=GradientDescent(),
+            learning_rate=0.1, callbacks=[EarlyStopping()], rng=np.random.default_rng(0))
+
+
+@pytest.mark.tf
+def test_our_callback_in_a_keras_fit_decides_like_keras_and_restores_bit_for_bit():
+    # course_lib.tf_twins.training.fit_tf takes no callbacks; so our callback runs inside a real
+    # keras model.fit through a small adapter (params = the model's weights), next to the real
+    # Keras callback on the same logs
+    import keras
+
+    class Adapter(keras.callbacks.Callback):
+        def __init__(self, ours):
+            super().__init__()
+            self.ours, self.state, self.snapshots = ours, SimpleNamespace(params=None, stop_training=False), []
+
+        def _sync(self):
+            self.state.params = {str(i): w for i, w in enumerate(self.model.get_weights())}
+
+        def on_train_begin(self, logs=None):
+            self._sync()
+            self.ours.on_train_begin(self.state)
+
+        def on_epoch_end(self, epoch, logs=None):
+            self._sync()
+            self.snapshots.append([w.copy() for w in self.model.get_weights()])
+            self.ours.on_epoch_end(epoch, logs, self.state)
+            if self.state.stop_training:
+                self.model.stop_training = True
+
+        def on_train_end(self, logs=None):
+            self.ours.on_train_end(self.state)
+            self.model.set_weights([self.state.params[str(i)] for i in range(len(self.state.params))])
+
+    keras.utils.set_random_seed(0)
+    rng = np.random.default_rng(0)
+    X, Xv = rng.normal(size=(16, 8)), rng.normal(size=(64, 8))
+    w = rng.normal(size=8)
+    y, yv = X @ w + rng.normal(size=16), Xv @ w + rng.normal(size=64)
+    model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(32, "relu"), keras.layers.Dense(1)])
+    model.compile(keras.optimizers.SGD(0.05), "mse")
+    adapter = Adapter(EarlyStopping(patience=2, restore_best_weights=True))
+    theirs = keras.callbacks.EarlyStopping(patience=2)
+    model.fit(X, y, validation_data=(Xv, yv), epochs=40, batch_size=4, verbose=0, callbacks=[adapter, theirs])
+    ours = adapter.ours
+    assert theirs.stopped_epoch > 0 and ours.stopped_epoch == theirs.stopped_epoch
+    assert ours.best_epoch == theirs.best_epoch < ours.stopped_epoch
+    for got, want in zip(model.get_weights(), adapter.snapshots[ours.best_epoch]):
+        assert got.tobytes() == want.tobytes()
