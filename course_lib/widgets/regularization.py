@@ -258,14 +258,17 @@ class RegularizationExplorer:
         self.status = widgets.HTML()
         self.x_plot = np.linspace(min(self.grid.data[0].min(), 0.0), max(self.grid.data[0].max(), 1.0), 200)
         fig, (self.ax_fit, self.ax_w, self.ax_loss) = plt.subplots(1, 3, figsize=(11, 3.5))
-        self._draw_static(truth)
+        self._draw_fit(truth)
+        self._draw_weights()
+        self._draw_losses()
+        fig.tight_layout()
         self.live = LiveFigure(fig, animated=[self.curve, *self.bars, self.zeros, self.train_line,
                                               self.val_line, self.marker, self.dots])
         for control in self.controls.values():
             control.observe(self.update, "value")
         self.update()
 
-    def _draw_static(self, truth) -> None:
+    def _draw_fit(self, truth) -> None:
         g, (x, y, xv, yv) = self.grid, self.grid.data
         lo, hi = min(y.min(), yv.min()), max(y.max(), yv.max())
         self.ax_fit.plot(xv, yv, "o", mfc="none", color="0.6", ms=4, label="validation")
@@ -276,14 +279,20 @@ class RegularizationExplorer:
         self.ax_fit.set(xlabel="x", ylabel="y", ylim=(lo - 0.5 * (hi - lo), hi + 0.5 * (hi - lo)),
                         title=f"degree-{g.weights.shape[2]} polynomial fit")
         self.ax_fit.legend(fontsize=8, loc="lower left")
+
+    def _draw_weights(self) -> None:
+        g = self.grid
         k = np.arange(1, g.weights.shape[2] + 1)
         self.bars = list(self.ax_w.bar(k, np.zeros(len(k)), color="C0"))
         (self.zeros,) = self.ax_w.plot([], [], "x", color="C3", ms=8, mew=2)
         top = 2 * float(np.abs(g.weights).max()) + 1
         self.ax_w.set_yscale("symlog", linthresh=0.1)
         ticks = [v for e in range(0, 12, 2) for v in (10.0**e, -10.0**e) if 10.0**e < top]
-        self.ax_w.set(ylim=(-top, top), xticks=k, xticklabels=[f"$x^{i}$" for i in k], yticks=[0.0, *ticks],
+        self.ax_w.set(ylim=(-top, top), xticks=k, xticklabels=[f"$x^{{{i}}}$" for i in k], yticks=[0.0, *ticks],
                       ylabel="weight (symlog)", title="weights (× = exactly 0)")
+
+    def _draw_losses(self) -> None:
+        g = self.grid
         both = np.concatenate([g.train_mse.ravel(), g.val_mse.ravel()])
         self.ax_loss.set(xscale="log", yscale="log", xlim=(g.lambdas[0], g.lambdas[-1]),
                          ylim=(both.min() / 1.5, both.max() * 8), xlabel="λ (log scale)",
@@ -293,7 +302,6 @@ class RegularizationExplorer:
         self.marker = self.ax_loss.axvline(g.lambdas[0], color="0.3", lw=1)
         (self.dots,) = self.ax_loss.plot([], [], "o", color="0.2", ms=5, scalex=False, scaley=False)
         self.ax_loss.legend(fontsize=8, loc="upper center", ncol=2)
-        self.ax_fit.figure.tight_layout()
 
     def update(self, change=None) -> RegularizationFrame:
         """Select the precomputed fit for the sliders, redraw the moving artists, return the frame."""
