@@ -67,17 +67,17 @@ def _bce_head(z, y, need_grad):
 
 
 def _scce_head(z, y, need_grad):
+    """Loss, gradient and accuracy from logits ``z``, which it overwrites (callers pass fresh ones)."""
     n, rows = len(y), np.arange(len(y))
     acc = np.count_nonzero(z.argmax(axis=1) == y) / n
-    shifted = z - z.max(axis=1, keepdims=True)
-    e = np.exp(shifted)
+    z -= z.max(axis=1, keepdims=True)
+    e = np.exp(z)
     total = e.sum(axis=1)
-    loss = float(np.log(total).mean() - shifted[rows, y].mean())
+    loss = float(np.log(total).sum() - z[rows, y].sum()) / n
     if not need_grad:
         return loss, None, acc
-    e /= total[:, None]  # now softmax(z)
-    e[rows, y] -= 1.0
-    e *= 1.0 / n
+    e *= (1.0 / n) / total[:, None]  # softmax(z) / n
+    e[rows, y] -= 1.0 / n
     return loss, e, acc
 
 

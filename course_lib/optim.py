@@ -161,7 +161,17 @@ class Adam:
         t = state.iterations + 1
         alpha = learning_rate * math.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)  # a Python float:
         # it keeps float32 arrays float32 (a numpy float64 scalar would promote them)
-        m = {k: state.m[k] + (g - state.m[k]) * (1 - self.beta_1) for k, g in grads.items()}
-        v = {k: state.v[k] + (g * g - state.v[k]) * (1 - self.beta_2) for k, g in grads.items()}
-        new = {k: w - (m[k] * alpha) / (np.sqrt(v[k]) + self.epsilon) for k, w in params.items()}
+        m, v, new = {}, {}, {}
+        for k, g in grads.items():  # fresh arrays, changed in place: fewer temporaries, same result
+            m[k] = g - state.m[k]
+            m[k] *= 1 - self.beta_1
+            m[k] += state.m[k]
+            v[k] = g * g
+            v[k] -= state.v[k]
+            v[k] *= 1 - self.beta_2
+            v[k] += state.v[k]
+            step = np.sqrt(v[k])
+            step += self.epsilon
+            np.divide(m[k] * alpha, step, out=step)
+            new[k] = params[k] - step
         return new, AdamState(t, m, v)

@@ -13,9 +13,12 @@ taken before its update, penalty included), its training metric likewise; ``val_
 Speed: ``fit`` keeps all parameters in one flat vector and hands the optimizer ``{"all": w}``.
 Every optimizer of :mod:`course_lib.optim` is element-wise, so this is exactly the per-array
 update, in a few numpy calls instead of a few per array (an optimizer of your own must be
-element-wise too). The default dtype is float64: the course checks gradients by finite
-differences and stores printed numbers that must not depend on the machine's rounding;
-``dtype="float32"`` (Keras's default) makes the matrix products about twice as fast.
+element-wise too). The loop runs BLAS single-threaded (``threadpoolctl``, as scikit-learn's
+KMeans does; restored afterwards): for the course's small matrices a second BLAS thread gains
+little, and on a busy 2-core machine it made ``fit`` 5-10x slower. The default dtype is
+float64: the course checks gradients by finite differences and stores printed numbers that
+must not depend on the machine's rounding; ``dtype="float32"`` (Keras's default) makes the
+matrix products about twice as fast.
 
 >>> import numpy as np
 >>> from course_lib.models import LinearRegression
@@ -28,6 +31,7 @@ differences and stores printed numbers that must not depend on the machine's rou
 """
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -186,38 +190,45 @@ def _as_rng(rng: Any, *, needed: bool) -> np.random.Generator | None:
 
 
 def _check_data(model: Any, X: Any, y: Any, names: tuple[str, str]) -> tuple[np.ndarray, np.ndarray]:
+    """The model's own checks if it has them (course_lib.models), else finite arrays of one length."""
     try:
-        return model.check_data(X, y)
+        if hasattr(model, "check_data"):
+            return model.check_data(X, y)
+        X, y = check_array("X", X), check_array("y", y, dtype=None)
+        if len(X) != len(y):
+            raise ValueError(f"X and y must have the same number of samples, got X: {len(X)}, y: {len(y)}")
+        return X, y
     except ValueError as exc:  # name the argument of fit, e.g. validation_data's X
         raise ValueError(f"{names[0]}/{names[1]}: {exc}") from None
 
 
+def _check_params(model: Any, params: Any) -> dict[str, np.ndarray]:
+    if hasattr(model, "check_params"):
+        return model.check_params(params)
+    if not isinstance(params, dict) or not params:
+        raise ValueError(f"params must be a non-empty dict of arrays, got {type(params).__name__}")
+    return {k: check_array(f"params[{k!r}]", v) for k, v in params.items()}
+
+
 def _check_fit(model, X, y, batch_size, epochs, optimizer, learning_rate, schedule, schedule_per,
                validation_data, regularizer, clips, callbacks, rng, params, shuffle, dtype):
-    for attr in ("check_data", "check_params", "init_params", "metric_name", "weight_keys"):
+    for attr in ("loss", "loss_and_grad", "metric", "metric_name", "weight_keys"):
         if not hasattr(model, attr):
-            raise ValueError(f"model must be a course_lib.models model (missing {attr!r}), got {model!r}")
+            raise ValueError(f"model must follow the contract of course_lib.models (missing {attr!r}), "
+                             f"got {model!r}")
     if not (callable(getattr(optimizer, "init", None)) and callable(getattr(optimizer, "update", None))):
         raise ValueError(f"optimizer must have init(params) and update(grads, state, params, learning_rate) "
                          f"(see course_lib.optim), got {optimizer!r}")
     X, y = _check_data(model, X, y, ("X", "y"))
-    n = len(X)
-    s = SimpleNamespace(model=model, n=n, batch_size=check_int("batch_size", batch_size, low=1, high=n),
-                        epochs=check_int("epochs", epochs, low=1), optimizer=optimizer,
-                        schedule_per=check_choice("schedule_per", schedule_per, ("step", "epoch")),
-                        dtype=np.dtype(check_choice("dtype", dtype, ("float64", "float32"))))
-    if (learning_rate is None) == (schedule is None):
-        raise ValueError("give exactly one of learning_rate (a number > 0) and schedule (step -> rate), "
-                         f"got learning_rate={learning_rate!r}, schedule={schedule!r}")
-    s.learning_rate = None if learning_rate is None else check_real("learning_rate", learning_rate, low=0,
-                                                                    low_open=True)
-    s.schedule = schedule
-    if schedule is not None and not callable(schedule):
-        raise ValueError(f"schedule must be callable (step -> learning rate), got {schedule!r}")
+    s = SimpleNamespace(model=model, n=len(X), epochs=check_int("epochs", epochs, low=1), optimizer=optimizer,
+                        batch_size=check_int("batch_size", batch_size, low=1, high=len(X)),
+                        dtype=np.dtype(check_choice("dtype", dtype, ("float64", "float32"))),
+                        callbacks=list(callbacks), update=getattr(optimizer, "_apply", None) or optimizer.update,
+                        forward=getattr(model, "_forward_backward", None) or _public_forward(model))
     if not isinstance(shuffle, bool):
         raise ValueError(f"shuffle must be True or False, got {shuffle!r}")
     s.shuffle, s.rng = shuffle, _as_rng(rng, needed=shuffle or params is None)
-    s.params = model.check_params(params if params is not None else model.init_params(s.rng))
+    s.params = _check_params(model, params if params is not None else model.init_params(s.rng))
     s.X, s.y = X.astype(s.dtype), (y.astype(s.dtype) if y.dtype.kind == "f" else y)
     s.validation_data = None
     if validation_data is not None:
@@ -225,6 +236,19 @@ def _check_fit(model, X, y, batch_size, epochs, optimizer, learning_rate, schedu
             raise ValueError(f"validation_data must be a pair (X_val, y_val), got {type(validation_data).__name__}")
         Xv, yv = _check_data(model, *validation_data, ("validation_data X", "y"))
         s.validation_data = (Xv.astype(s.dtype), yv.astype(s.dtype) if yv.dtype.kind == "f" else yv)
+    _check_rates_and_extras(s, learning_rate, schedule, schedule_per, regularizer, clips)
+    return s
+
+
+def _check_rates_and_extras(s, learning_rate, schedule, schedule_per, regularizer, clips) -> None:
+    if (learning_rate is None) == (schedule is None):
+        raise ValueError("give exactly one of learning_rate (a number > 0) and schedule (step -> rate), "
+                         f"got learning_rate={learning_rate!r}, schedule={schedule!r}")
+    if schedule is not None and not callable(schedule):
+        raise ValueError(f"schedule must be callable (step -> learning rate), got {schedule!r}")
+    s.schedule, s.schedule_per = schedule, check_choice("schedule_per", schedule_per, ("step", "epoch"))
+    s.learning_rate = None if learning_rate is None else check_real("learning_rate", learning_rate, low=0,
+                                                                    low_open=True)
     s.clips = dict(zip(("clipvalue", "clipnorm", "global_clipnorm"), clips))
     apply_keras_clipping([np.zeros(1)], **s.clips)  # validates: at most one, each > 0
     s.clipping = any(v is not None for v in clips)
@@ -233,10 +257,6 @@ def _check_fit(model, X, y, batch_size, epochs, optimizer, learning_rate, schedu
             raise ValueError(f"regularizer must have penalty(w) and gradient(w) (see course_lib.regularization), "
                              f"got {regularizer!r}")
     s.regularizer, s.prox = regularizer, callable(getattr(regularizer, "prox", None))
-    s.callbacks = list(callbacks)
-    s.forward = getattr(model, "_forward_backward", None) or _public_forward(model)
-    s.update = getattr(optimizer, "_apply", None) or optimizer.update
-    return s
 
 
 def _public_forward(model: Any) -> Callable:
@@ -281,7 +301,8 @@ class _Loop:
         opt_state = s.optimizer.init({"all": w})
         lr = float(self.lrs[0]) if self.lrs is not None else s.learning_rate
         state = TrainState(self._views_for_state(w), lr)
-        with np.errstate(all="ignore"):  # divergence is detected and reported by the loop itself
+        # divergence is detected and reported by the loop itself, hence no numpy warnings
+        with _single_threaded_blas(), np.errstate(all="ignore"):
             _call(s.callbacks, "on_train_begin", state)
             w, lr = self._take_state(state, w, lr)
             for epoch in range(s.epochs):
@@ -376,7 +397,7 @@ class _Loop:
     def _take_state(self, state: TrainState, w, lr):
         """Take up what callbacks changed: new params (checked, re-packed), a new constant rate."""
         if state.params is not self.views:
-            w = self.packer.pack(self.s.model.check_params(state.params))
+            w = self.packer.pack(_check_params(self.s.model, state.params))
             state.params = self._views_for_state(w)
         if self.lrs is None and state.learning_rate != lr:
             lr = check_real("state.learning_rate (set by a callback)", state.learning_rate, low=0)
@@ -415,3 +436,12 @@ def _call(callbacks: list[Any], method: str, state: TrainState) -> None:
     for cb in callbacks:
         if hasattr(cb, method):
             getattr(cb, method)(state)
+
+
+def _single_threaded_blas() -> contextlib.AbstractContextManager:
+    """BLAS limited to one thread for the ``with`` block (no-op without ``threadpoolctl``)."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # only speed depends on it
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")

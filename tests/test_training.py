@@ -321,6 +321,47 @@ def test_float32_follows_float64():
     np.testing.assert_allclose(h32.step_loss, h64.step_loss, rtol=1e-4)  # float32 rounding over 15 steps
 
 
+def test_a_model_with_only_the_contract_trains():
+    # the contract of CONTRIBUTING.md, nothing more: a 1-parameter bowl L(w) = mean((w - y)^2)
+    class Bowl:
+        metric_name, weight_keys = "mse", ("w",)
+
+        def loss(self, params, X, y):
+            return float(np.mean((params["w"] - y) ** 2))
+
+        def loss_and_grad(self, params, X, y):
+            return self.loss(params, X, y), {"w": np.array([2 * np.mean(params["w"] - y)])}
+
+        def metric(self, params, X, y):
+            return self.loss(params, X, y)
+
+    y = np.arange(10.0)
+    h = fit(Bowl(), np.zeros((10, 1)), y, batch_size=10, epochs=100, optimizer=GradientDescent(),
+            learning_rate=0.25, params={"w": np.array([0.0])}, shuffle=False)
+    # w_t - 4.5 = (1 - 2 lr)^t (w_0 - 4.5) = 0.5^t (-4.5)
+    assert h.params["w"][0] == pytest.approx(4.5 - 4.5 * 0.5**100)
+    assert h.epoch_metric[0] == pytest.approx(np.mean(y**2))
+
+
+def test_fit_leaves_blas_threads_as_they_were():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    blas = lambda: [i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]  # noqa
+    before, during = blas(), []
+
+    class Spy:
+        def on_epoch_end(self, epoch, logs, state):
+            during.extend(blas())
+
+    X, y = regression_data()
+    fit(LinearRegression(3), X, y, batch_size=10, epochs=1, optimizer=GradientDescent(), learning_rate=0.1, rng=0,
+        callbacks=[Spy()])
+    assert during and set(during) == {1}
+    with pytest.raises(TrainingDiverged):
+        fit(LinearRegression(3), X * 1e3, y, batch_size=10, epochs=50, optimizer=GradientDescent(),
+            learning_rate=10.0, rng=0)
+    assert blas() == before
+
+
 def test_batch_size_name_and_epoch_order():
     assert batch_size_name(50, 50) == "batch gradient descent"
     assert batch_size_name(1, 50) == "stochastic gradient descent"
@@ -360,7 +401,7 @@ def bad_calls():
         (lambda: fit(m, X, y, dtype="float16", **ok), "dtype must be one of"),
         (lambda: fit(m, X, y, **(ok | {"optimizer": "adam"})), "optimizer must have init"),
         (lambda: fit(m, X, y, regularizer=0.01, **ok), "regularizer must have penalty"),
-        (lambda: fit("model", X, y, **ok), "model must be a course_lib.models model"),
+        (lambda: fit("model", X, y, **ok), "model must follow the contract of course_lib.models"),
         (lambda: fit(m, X, y, params={"W": np.ones((2, 1)), "b": np.ones(1)}, **ok), r"params\['W'\] must have"),
         (lambda: fit(m, X, y, shuffle=1, **ok), "shuffle must be True or False"),
         (lambda: batch_indices(10, 11, 0), "batch_size must be an integer >= 1 and <= 10"),
