@@ -238,7 +238,8 @@ def draw_contours(ax: plt.Axes, surface: LossSurface, extent: tuple[float, float
     marks += [] if start is None else [(np.asarray(start, dtype=float), " start", "s", "0.3")]
     for point, text, style, colour in marks:
         ax.plot(*point, style, ms=10, color=colour)
-        ax.annotate(text, point, fontsize=9, xytext=(4, 4), textcoords="offset points")
+        if start is not None:  # without a start the star alone marks the minimum (no label over a cloud)
+            ax.annotate(text, point, fontsize=9, xytext=(4, 4), textcoords="offset points")
     ax.set(xlim=(x0, x1), ylim=(y0, y1), xlabel=surface.labels[0], ylabel=surface.labels[1])
     ax.set_aspect("equal", adjustable="box")
 

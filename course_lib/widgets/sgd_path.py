@@ -149,7 +149,9 @@ def _describe(stats: BatchStatistics, excess: np.ndarray, rates: np.ndarray, div
     rises = float(np.mean(np.diff(excess[-per - 1:]) > 0))  # stable full-batch GD: never
     noise = (f"the full-data loss rose at {rises:.0%} of the last epoch's steps (gradient noise)" if rises
              else "the full-data loss fell at every step of the last epoch")
-    return (f"{len(rates) // per} epochs × {per} steps of {stats.batch_size} samples: excess loss "
+    steps = f"{per} step{'s' * (per > 1)} of {stats.batch_size} sample{'s' * (stats.batch_size > 1)}"
+    epochs = len(rates) // per
+    return (f"{epochs} epoch{'s' * (epochs > 1)} × {steps}: excess loss "
             f"{excess[-1]:.1e}; {noise}; final lr {rates[-1]:.3g}", True)
 
 
