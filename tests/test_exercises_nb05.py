@@ -80,3 +80,10 @@ def test_clip_by_norm_accepts_a_correct_function():
 def test_clip_by_norm_wrong_functions(fn, words):
     fb = nb05.check_clip_by_norm(fn)
     assert not fb.ok and words in fb.message
+
+
+def test_clip_by_norm_template_returning_none_is_no_answer():
+    def template(g, c):
+        return None
+
+    assert "no answer yet" in nb05.check_clip_by_norm(template).message

@@ -76,3 +76,7 @@ def test_stopping_rule_catches_an_off_by_one_and_a_crash():
     assert "raised ZeroDivisionError" in nb07.check_stopping_rule(lambda v, p, d: 1 / 0).message
     assert "pair" in nb07.check_stopping_rule(lambda v, p, d: 3).message
     assert "function itself" in nb07.check_stopping_rule(42).message
+
+
+def test_stopping_rule_template_returning_none_is_no_answer():
+    assert "no answer yet" in nb07.check_stopping_rule(lambda v, p, d: None).message

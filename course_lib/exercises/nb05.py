@@ -181,7 +181,10 @@ def check_clip_by_norm(fn: Callable[[np.ndarray, float], np.ndarray] | None, see
               for _ in range(20)]
     for g, c in cases:
         try:
-            got = np.asarray(fn(g.copy(), c), dtype=float)
+            out = fn(g.copy(), c)
+            if out is None:
+                return not_answered("your function returns None: return the clipped array.")
+            got = np.asarray(out, dtype=float)
         except Exception as exc:  # the learner's code: report, don't crash the notebook
             return Feedback(False, f"your function raised {type(exc).__name__}: {exc}")
         want = clip_by_norm(g, c)

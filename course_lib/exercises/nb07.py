@@ -132,6 +132,8 @@ def check_stopping_rule(fn: Callable[[list[float], int, float], tuple[int | None
             got = fn(list(values), patience, min_delta)
         except Exception as exc:  # the learner's code: report, don't crash the notebook
             return Feedback(False, f"your function raised {type(exc).__name__}: {exc}")
+        if got is None:
+            return not_answered("your function returns None: return (stopped_epoch or None, best_epoch).")
         want = _keras_points(values, patience, min_delta)
         if not (isinstance(got, tuple) and len(got) == 2):
             return Feedback(False, f"return a pair (stopped_epoch or None, best_epoch), got {got!r}.")
