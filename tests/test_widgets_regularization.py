@@ -98,6 +98,33 @@ def test_elastic_net_meets_the_optimality_conditions_on_ill_conditioned_polynomi
     assert kkt_violation(Z, y, w, l1, share * l1) < 1e-7
 
 
+def test_elastic_net_does_not_cycle_where_the_solve_loses_precision():
+    # Found by a stress run: pure L1 at l1 ~ 2e-9 on seed 916, where adding the last violating
+    # weight (violation ~1e-9) gives it the wrong sign in the nearly singular solve. The solver
+    # must stop there (KKT met to 1e-7) instead of cycling until it gives up.
+    x, y = make_sine_regression(12, seed=916)
+    Z = x[:, None] ** np.arange(1, 10)
+    Z = (Z - Z.mean(axis=0)) / Z.std(axis=0)
+    w, _ = elastic_net(Z, y, 1.7759676999875037e-09)
+    assert kkt_violation(Z, y, w, 1.7759676999875037e-09, 0.0) < 1e-7
+
+
+@pytest.mark.parametrize("seed", range(10, 20))
+def test_fit_grid_solves_every_grid_point_for_other_samples(seed):
+    # Every one of the 583 fits meets the KKT conditions to 1e-7. The training error rises with
+    # lambda (to 1e-9) wherever the problem is well posed in float64: for lambda >= 1e-8. Below,
+    # with pure L1 the Gram matrix alone (condition up to ~1e15 here) sets the flat directions,
+    # and a KKT residual of 1e-9 can still leave training MSEs wrong by ~1e-5.
+    x, y = make_sine_regression(12, seed=seed)
+    xv, yv = make_sine_regression(50, seed=seed + 100)
+    g = fit_grid(x, y, xv, yv)   # raises RuntimeError if a fit did not converge
+    Z = g.scaler.transform(x[:, None] ** np.arange(1, 10))
+    worst = max(kkt_violation(Z, y, g.weights[i, j], lam * mix, lam * (1 - mix))
+                for i, mix in enumerate(g.mixes) for j, lam in enumerate(g.lambdas))
+    assert worst < 1e-7
+    assert np.all(np.diff(g.train_mse[:, g.lambdas >= 1e-8], axis=1) >= -1e-9)
+
+
 def test_lasso_is_all_zero_exactly_from_twice_the_largest_correlation():
     # w = 0 is optimal iff |2 c_j| <= l1 for every j (c = X_c^T y_c / n): the threshold is 2 max|c|.
     X, y = random_problem(3)
