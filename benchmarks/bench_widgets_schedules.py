@@ -44,7 +44,7 @@ def run() -> list[dict]:
     rows = [_drag(ui, "name", "schedule menu", repeats=3)]
     rows += [_drag(ui, control, f"{control} (exponential_decay)")
              for control in ("initial_learning_rate", "warmup_steps")]
-    for name in ("exponential_decay", "linear_decay", "piecewise_constant", "cosine_decay"):
+    for name in ("exponential_decay", "linear_decay", "inverse_time_decay", "piecewise_constant", "cosine_decay"):
         ui = ScheduleExplorer(name=name)
         rows += [_drag(ui, control, f"{control} ({name})", repeats=5 if control == "staircase" else 1)
                  for control in USES[name]]
