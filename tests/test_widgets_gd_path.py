@@ -164,3 +164,45 @@ def test_widget_marks_the_stopping_step_only_when_there_is_one():
     assert ui.marker.get_visible() and ui.marker.get_xdata()[0] == 21
     ui.controls["steps"].value = 5
     assert not ui.marker.get_visible()
+
+
+def test_path_equals_course_fit_with_the_full_batch(data):
+    """gd_path is training.fit with batch_size = n on the same problem (tol 1e-10 relative)."""
+    from course_lib.optim import GradientDescent
+    from course_lib.training import fit
+
+    x, y = data
+    s = linear_regression_surface(x, y)
+    lr = 0.8 * s.stable_learning_rate
+    h = fit(LinearRegression(1), x[:, None], y, batch_size=len(x), epochs=30, optimizer=GradientDescent(),
+            learning_rate=lr, params={"W": np.array([[1.0]]), "b": np.array([-2.0])}, shuffle=False)
+    end = gd_path(s, lr, steps=30, start=(1.0, -2.0), tol=0.0).path[-1]
+    np.testing.assert_allclose(end, [h.params["W"][0, 0], h.params["b"][0]], rtol=1e-10)
+
+
+@pytest.mark.tf
+def test_path_equals_keras_sgd_with_the_full_batch():
+    """On random data, gd_path equals Keras SGD with batch_size = len(x), all in float64 (tol 1e-10).
+
+    Keras casts numpy inputs, losses and its learning-rate variable to ``floatx`` (float32 by
+    default) even for a float64 model, so the whole Keras run happens under floatx = float64.
+    """
+    import keras
+
+    from course_lib.tf_twins.models import get_params, set_params, to_keras
+
+    rng = np.random.default_rng(21)
+    x, y = rng.normal(1.0, 2.0, 40), rng.normal(0.0, 1.0, 40)
+    s = linear_regression_surface(x, y)
+    lr, start = 0.7 * s.stable_learning_rate, rng.normal(0.0, 1.0, 2)
+    keras.config.set_floatx("float64")
+    try:
+        net = to_keras(LinearRegression(1), dtype="float64")
+        set_params(net, LinearRegression(1), {"W": start[:1, None], "b": start[1:]})
+        net.compile(optimizer=keras.optimizers.SGD(learning_rate=lr), loss="mse")
+        net.fit(x[:, None], y, batch_size=len(x), epochs=12, shuffle=False, verbose=0)
+    finally:
+        keras.config.set_floatx("float32")
+    p = get_params(net, LinearRegression(1))
+    end = gd_path(s, lr, steps=12, start=start, tol=0.0).path[-1]
+    np.testing.assert_allclose(end, [p["W"][0, 0], p["b"][0]], rtol=1e-10)

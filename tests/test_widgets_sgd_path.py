@@ -136,3 +136,38 @@ def test_widget_controls_redraw_and_extremes_still_draw(data):
 def test_widget_rejects_a_batch_size_it_cannot_show(data):
     with pytest.raises(ValueError, match="batch_size"):
         SGDPathWidget(*data, batch_size=3)
+
+
+@pytest.mark.parametrize("batch_size", [1, 7, 50])
+def test_path_equals_course_fit_with_the_same_batch_order(data, batch_size):
+    """sgd_path replays training.fit exactly when it is given fit's batch order (tol 1e-10)."""
+    from course_lib.optim import SGD
+    from course_lib.training import fit
+
+    x, y = data
+    start = {"W": np.array([[0.5]]), "b": np.array([1.5])}
+    h = fit(LinearRegression(1), x[:, None], y, batch_size=batch_size, epochs=3, optimizer=SGD(),
+            learning_rate=0.04, params=start, rng=9)
+    frame = sgd_path(batch_statistics(x, y, h.batch_order, batch_size), linear_regression_surface(x, y),
+                     0.04, 0.0, start=(0.5, 1.5))
+    np.testing.assert_allclose(frame.path[-1], [h.params["W"][0, 0], h.params["b"][0]], rtol=1e-10)
+    # shuffled_orders draws exactly fit's permutations from the same seed
+    np.testing.assert_array_equal(shuffled_orders(len(x), 3, np.random.default_rng(9)), h.batch_order)
+
+
+@pytest.mark.tf
+def test_path_equals_the_gradient_tape_twin():
+    """On random data, sgd_path equals tf_twins.training.fit_tf (float64, same order; tol 1e-9)."""
+    import keras
+
+    from course_lib.tf_twins.training import fit_tf
+
+    rng = np.random.default_rng(31)
+    x, y = rng.normal(0.0, 1.5, 30), rng.normal(0.0, 1.0, 30)
+    start = rng.normal(0.0, 1.0, 2)
+    lr = 0.03125  # exact in float32, the type of Keras's learning-rate variable
+    h = fit_tf(LinearRegression(1), x[:, None], y, batch_size=4, epochs=2, optimizer=keras.optimizers.SGD(lr),
+               params={"W": start[:1, None], "b": start[1:]}, rng=3, dtype="float64")
+    frame = sgd_path(batch_statistics(x, y, h.batch_order, 4), linear_regression_surface(x, y), lr,
+                     start=start)
+    np.testing.assert_allclose(frame.path[-1], [h.params["W"][0, 0], h.params["b"][0]], rtol=1e-9)
