@@ -28,7 +28,11 @@ def execute(path: Path, timeout: int = 300) -> float:
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent)}},
-                            record_timing=False, store_widget_state=True)
+                            record_timing=False, store_widget_state=True,
+                            # Like nbval's kernel: don't capture what C++ libraries write straight
+                            # to file descriptor 2 (TensorFlow's runtime log lines), so the stored
+                            # outputs are exactly the ones nbval will compare against.
+                            extra_arguments=["--IPKernelApp.capture_fd_output=False"])
     start = time.perf_counter()
     client.execute()
     elapsed = time.perf_counter() - start
