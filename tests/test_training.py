@@ -448,3 +448,26 @@ def test_tensorflow_twin_agrees_over_three_epochs(batch_size, dtype, rtol):
     np.testing.assert_allclose(h.epoch_metric, t.epoch_metric, atol=1e-6)  # same predictions, same counts
     for key in p0:
         np.testing.assert_allclose(h.params[key], t.params[key], rtol=10 * rtol, atol=10 * rtol)
+
+
+@pytest.mark.tf
+def test_tensorflow_twin_agrees_with_a_schedule_and_clipping():
+    # Keras evaluates ExponentialDecay in float32 (rates off by ~1e-8 relative), hence rtol 1e-6.
+    import keras
+
+    from course_lib.schedules import exponential_decay
+    from course_lib.tf_twins.training import fit_tf
+    rng = np.random.default_rng(11)
+    X, y = rng.standard_normal((48, 5)) * 3, rng.integers(0, 3, 48)
+    model = MLP(5, 8, 3)
+    p0 = model.init_params(rng)
+    h = fit(model, X, y, batch_size=10, epochs=3, optimizer=SGD(0.5), schedule=exponential_decay(0.25, 4, 0.5),
+            global_clipnorm=0.5, params=p0, rng=np.random.default_rng(3))
+    keras_opt = keras.optimizers.SGD(keras.optimizers.schedules.ExponentialDecay(0.25, 4, 0.5), momentum=0.5,
+                                     global_clipnorm=0.5)
+    t = fit_tf(model, X, y, batch_size=10, epochs=3, optimizer=keras_opt, params=p0, rng=np.random.default_rng(3),
+               dtype="float64")
+    np.testing.assert_allclose(h.step_learning_rate, t.step_learning_rate, rtol=1e-6)
+    assert np.all(h.step_grad_norm > 0.5)  # clipping was active at every step
+    np.testing.assert_allclose(h.step_loss, t.step_loss, rtol=1e-6)
+    np.testing.assert_allclose(h.params["W1"], t.params["W1"], rtol=1e-5, atol=1e-7)
