@@ -69,8 +69,9 @@ def test_extremes_say_what_happened():
     assert not f.ok and "diverged in epoch 0" in f.status and np.isnan(f.val_loss[1:]).all()
 
 
-@pytest.mark.parametrize("kwargs, word", [({"factor": 1.0}, "factor"), ({"patience": -1}, "patience"),
-                                          ({"min_delta": -0.1}, "min_delta"), ({"cooldown": 0.5}, "cooldown")])
+@pytest.mark.parametrize("kwargs, word", [
+    ({"factor": 1.0}, "factor"), ({"patience": -1}, "patience"),
+    ({"min_delta": -0.1}, "min_delta"), ({"cooldown": 0.5}, "cooldown")])
 def test_bad_arguments_raise(kwargs, word):
     args = {"factor": 0.5, "patience": 2, "min_delta": 0.0, "cooldown": 0, **kwargs}
     with pytest.raises(ValueError, match=word):
@@ -112,8 +113,8 @@ def test_the_widget_run_is_a_fit_run():
 
     X, y, X_val, y_val = plateau_data()
     kwargs = {"factor": 0.5, "patience": 3, "min_delta": 0.01, "cooldown": 2}
-    h = fit(LinearRegression(6), X, y, batch_size=4, epochs=60, optimizer=GradientDescent(), learning_rate=0.4,
-            callbacks=[ReduceLROnPlateau(**kwargs)], rng=0, validation_data=(X_val, y_val),
+    h = fit(LinearRegression(6), X, y, batch_size=4, epochs=60, optimizer=GradientDescent(),
+            learning_rate=0.4, callbacks=[ReduceLROnPlateau(**kwargs)], rng=0, validation_data=(X_val, y_val),
             params={"W": np.zeros((6, 1)), "b": np.zeros(1)})
     f = plateau_frame(PROBLEM, initial_learning_rate=0.4, **kwargs)
     np.testing.assert_allclose(f.val_loss, h.epoch_val_loss, rtol=1e-9)

@@ -174,7 +174,7 @@ def _judge(problem, vals, lrs, cuts, lr0) -> tuple[str, bool]:
         return summary + " — stuck on the noisy plateau of the initial rate", False
     frozen = int(np.argmax(lrs < lr0 * 1e-3)) if (lrs < lr0 * 1e-3).any() else None
     if frozen is not None:
-        return summary + f" — rate collapsed below {lr0 * 1e-3:.1g} by epoch {frozen}: training froze", False
+        return f"{summary} — rate collapsed below {lr0 * 1e-3:.1g} by epoch {frozen}: training froze", False
     return summary + " — not converged yet", False
 
 
