@@ -30,16 +30,21 @@ find_python() {
   return 1
 }
 
-py=$(find_python) || die "no Python 3.11 found on PATH.
+if [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null; then
+  # Requirements changed since the last setup: update the existing environment in place
+  # (pip installs exactly the pinned versions). `rm -rf .venv` gives a from-scratch one.
+  echo "==> updating $VENV to the pinned requirements"
+else
+  py=$(find_python) || die "no Python 3.11 found on PATH.
   Install Python 3.11 (python.org, your package manager, or pyenv) and run this again,
   or point to one with: PYTHON=/path/to/python3.11 make test"
-
-echo "==> creating $VENV with $($py --version) ($(command -v "$py"))"
-if ! "$py" -m venv --clear "$VENV" 2>/tmp/course-venv-err.$$; then
-  cat /tmp/course-venv-err.$$ >&2; rm -f /tmp/course-venv-err.$$
-  die "could not create a virtual environment. On Debian/Ubuntu: sudo apt install python3.11-venv"
+  echo "==> creating $VENV with $($py --version) ($(command -v "$py"))"
+  if ! "$py" -m venv --clear "$VENV" 2>/tmp/course-venv-err.$$; then
+    cat /tmp/course-venv-err.$$ >&2; rm -f /tmp/course-venv-err.$$
+    die "could not create a virtual environment. On Debian/Ubuntu: sudo apt install python3.11-venv"
+  fi
+  rm -f /tmp/course-venv-err.$$
 fi
-rm -f /tmp/course-venv-err.$$
 
 pip_install() {
   "$VENV/bin/python" -m pip install --disable-pip-version-check --quiet "$@" \
@@ -48,7 +53,7 @@ pip_install() {
   Check your network or proxy (HTTPS_PROXY / PIP_INDEX_URL), then run the same command again."
 }
 
-echo "==> installing pinned packages (first time only; about 1 GB, a few minutes)"
+echo "==> installing pinned packages (the first time: about 1 GB, a few minutes)"
 pip_install -r requirements.txt -c constraints.txt
 echo "==> installing course_lib in editable mode"
 pip_install --no-deps -e .
