@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from course_lib._checks import check_array, check_choice, check_int, check_real
+from course_lib._monitor import improves
 from course_lib.metrics import metric_direction
 
 __all__ = ["EarlyStopping", "StopPoint", "early_stopping_point"]
@@ -58,12 +59,8 @@ class _Rule:
         self.beat_baseline, self.reason = False, "not started"
 
     def improves(self, current: float, reference: float | None) -> bool:
-        """Keras's ``monitor_op(current - min_delta, reference)``, in float32."""
-        if reference is None:
-            return True
-        if self.mode == "max":
-            return bool(np.float32(current - self.min_delta) > np.float32(reference))
-        return bool(np.float32(current + self.min_delta) < np.float32(reference))
+        """Keras's ``monitor_op(current -/+ min_delta, reference)``, in float32 (see ``_monitor``)."""
+        return improves(current, reference, self.min_delta, self.mode)
 
     def step(self, epoch: int, current: float) -> str:
         """Update for one epoch; returns ``"skipped"``, ``"improved"``, ``"waiting"`` or ``"stop"``."""

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from course_lib._checks import check_array, check_choice, check_int, check_real
+from course_lib._monitor import improves
 from course_lib.metrics import metric_direction
 
 __all__ = ["ReduceLROnPlateau", "plateau_learning_rates"]
@@ -75,12 +76,8 @@ class ReduceLROnPlateau:
         self.cooldown_counter = 0
 
     def improves(self, current: float) -> bool:
-        """Keras's ``monitor_op(current -/+ min_delta, best)``, compared in float32."""
-        if self.best is None:
-            return True
-        if self.mode == "max":
-            return bool(np.float32(current - self.min_delta) > np.float32(self.best))
-        return bool(np.float32(current + self.min_delta) < np.float32(self.best))
+        """Keras's ``monitor_op(current -/+ min_delta, best)``, compared in float32 (see ``_monitor``)."""
+        return improves(current, self.best, self.min_delta, self.mode)
 
     def update(self, current: float, learning_rate: float) -> float:
         """Apply the rule to one epoch's monitored value; return the next learning rate."""
