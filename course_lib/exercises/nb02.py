@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from course_lib.exercises import Feedback, not_answered
+from course_lib.exercises import Feedback, as_number, not_answered
 
 #: Exercise 1: Keras ``ExponentialDecay(0.1, decay_steps=100, decay_rate=0.96)`` at step 550.
 EXPONENTIAL = {"initial_learning_rate": 0.1, "decay_steps": 100, "decay_rate": 0.96, "step": 550}
@@ -41,13 +41,6 @@ _WHY = {
 }
 
 
-def _number(answer: Any) -> float | None:
-    try:
-        value = float(answer)
-    except (TypeError, ValueError):
-        return None
-    return value if math.isfinite(value) else None
-
 
 def check_exponential_rates(staircase: float | None, continuous: float | None) -> Feedback:
     """Exercise 1: the rate at step 550 with ``staircase=True`` and with ``staircase=False``.
@@ -57,7 +50,7 @@ def check_exponential_rates(staircase: float | None, continuous: float | None) -
     """
     if staircase is None or continuous is None:
         return not_answered("Give both numbers: lr = 0.1 * 0.96 ** p, p = floor(550/100) or 550/100.")
-    s, c = _number(staircase), _number(continuous)
+    s, c = as_number(staircase), as_number(continuous)
     if s is None or c is None:
         return Feedback(False, f"give two numbers (floats), got {staircase!r} and {continuous!r}.")
     e = EXPONENTIAL

@@ -6,12 +6,11 @@ Every expected value is computed here from its formula, so the checks can tell a
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Callable
 
 import numpy as np
 
-from course_lib.exercises import Feedback, not_answered
+from course_lib.exercises import Feedback, as_number, not_answered
 
 #: Exercise 1's data: the feature values of a 1-feature linear regression (targets do not matter).
 EXERCISE_X = np.array([0.0, 1.0, 2.0, 3.0, 4.0])
@@ -21,11 +20,6 @@ def _hessian(x: np.ndarray) -> np.ndarray:
     """MSE Hessian in (w, b): (2/n) [[sum x^2, sum x], [sum x, n]]."""
     return 2.0 / len(x) * np.array([[x @ x, x.sum()], [x.sum(), len(x)]])
 
-
-def _number(answer) -> float | None:
-    if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
-        return None
-    return float(answer)
 
 
 def check_stable_learning_rate(answer) -> Feedback:
@@ -37,7 +31,7 @@ def check_stable_learning_rate(answer) -> Feedback:
     if answer is None:
         return not_answered("Build the Hessian A = (2/n) [[Σx², Σx], [Σx, n]], "
                             "then compute 2 / λ_max(A).")
-    value = _number(answer)
+    value = as_number(answer)
     if value is None:
         return Feedback(False, f"give one number (a float), got {type(answer).__name__}.")
     low, high = np.linalg.eigvalsh(_hessian(EXERCISE_X))
@@ -76,7 +70,7 @@ def check_steps_to_converge(answer) -> Feedback:
     """
     if answer is None:
         return not_answered("Follow each eigen-direction: its error is multiplied by (1 - lr·λ) per step.")
-    value = _number(answer)
+    value = as_number(answer)
     if value is None or value != int(value):
         return Feedback(False, f"give a whole number of steps, got {answer!r}.")
     exact = math.log(1e-3) / math.log(0.9)

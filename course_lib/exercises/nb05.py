@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from course_lib.exercises import Feedback, not_answered
+from course_lib.exercises import Feedback, as_number, not_answered
 
 #: Exercise 1: Keras ``InverseTimeDecay(0.1, decay_steps=100, decay_rate=0.5)`` at step 450.
 INVERSE_TIME = {"initial_learning_rate": 0.1, "decay_steps": 100, "decay_rate": 0.5, "step": 450}
@@ -32,13 +32,6 @@ _KINDS = {"a": "clipping", "b": "scheduling", "c": "clipping", "d": "scheduling"
           "e": "scheduling", "f": "clipping"}
 
 
-def _number(answer: Any) -> float | None:
-    try:
-        value = float(answer)
-    except (TypeError, ValueError):
-        return None
-    return value if math.isfinite(value) else None
-
 
 def check_inverse_time_lr(answer: float | None) -> Feedback:
     """Exercise 1: the learning rate of inverse-time decay at step 450 (continuous, not staircase).
@@ -48,7 +41,7 @@ def check_inverse_time_lr(answer: float | None) -> Feedback:
     """
     if answer is None:
         return not_answered("Compute 0.1 / (1 + 0.5 * 450 / 100) and give it as a number.")
-    value = _number(answer)
+    value = as_number(answer)
     if value is None:
         return Feedback(False, f"give a number (a float), got {answer!r}.")
     c = INVERSE_TIME
@@ -81,7 +74,7 @@ def check_decay_steps(answer: int | None) -> Feedback:
     """
     if answer is None:
         return not_answered("Count the optimizer steps in 10 epochs (steps per epoch = samples / batch).")
-    value = _number(answer)
+    value = as_number(answer)
     if value is None:
         return Feedback(False, f"give a whole number of steps, got {answer!r}.")
     c = PER_STEP

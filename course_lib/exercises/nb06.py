@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from course_lib.exercises import Feedback, not_answered
+from course_lib.exercises import Feedback, as_number, not_answered
 from course_lib.regularization import soft_threshold
 from course_lib.widgets.regularization import ridge
 
@@ -30,13 +30,6 @@ FAQ_CHOICES = {
 }
 
 
-def _number(answer: Any) -> float | None:
-    try:
-        value = float(answer)
-    except (TypeError, ValueError):
-        return None
-    return value if math.isfinite(value) else None
-
 
 def check_keras_l2(answer: float | None) -> Feedback:
     """Exercise 1: the ``keras.regularizers.L2`` factor equal to a paper's (lambda/2)||w||^2, lambda = 5e-4.
@@ -46,7 +39,7 @@ def check_keras_l2(answer: float | None) -> Feedback:
     """
     if answer is None:
         return not_answered("Give the number to pass as keras.regularizers.L2(l2=...).")
-    value = _number(answer)
+    value = as_number(answer)
     if value is None:
         return Feedback(False, f"give a number (a float), got {answer!r}.")
     if math.isclose(value, PAPER_LAMBDA / 2, rel_tol=1e-6):
@@ -110,7 +103,7 @@ def check_lambda_choice(answer: float | None) -> Feedback:
     """
     if answer is None:
         return not_answered("Give the λ you would pick, as a number (e.g. 1e-5).")
-    value = _number(answer)
+    value = as_number(answer)
     if value is None:
         return Feedback(False, f"give a number (a float), got {answer!r}.")
     t = LAMBDA_TABLE

@@ -9,6 +9,6 @@ Every widget follows one pattern, so that it stays live and testable:
 * the figure is an ordinary display output, so a stored notebook shows it as a static PNG
   to a reader without a kernel, and a live kernel replaces it in place on every change.
 """
-from course_lib.widgets._live import LiveFigure, status_text
+from course_lib.widgets._live import LiveFigure, show_widget, status_text
 
-__all__ = ["LiveFigure", "status_text"]
+__all__ = ["LiveFigure", "show_widget", "status_text"]

@@ -5,6 +5,7 @@ import io
 from collections.abc import Iterable
 from typing import Any
 
+import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import Image, display
@@ -61,6 +62,12 @@ class LiveFigure:
         if self._handle is not None:
             self._handle.update(Image(data=self.png, format="png"))
         return self.png
+
+
+def show_widget(controls: widgets.Widget, status: widgets.HTML, live: LiveFigure) -> None:
+    """What every widget's ``show()`` does: the controls, the status line under them, the figure."""
+    display(widgets.VBox([controls, status]))
+    live.show()
 
 
 def status_text(message: str, ok: bool = True) -> str:

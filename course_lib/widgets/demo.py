@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from course_lib._checks import check_int, check_real
-from course_lib.widgets._live import LiveFigure, status_text
+from course_lib.widgets._live import LiveFigure, show_widget, status_text
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,4 @@ class ParabolaDemo:
 
     def show(self) -> None:
         """Display the controls, the status line and the figure."""
-        from IPython.display import display
-        display(widgets.VBox([self.controls["learning_rate"], self.status]))
-        self.live.show()
+        show_widget(self.controls["learning_rate"], self.status, self.live)

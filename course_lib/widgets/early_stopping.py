@@ -20,7 +20,7 @@ from matplotlib.patches import Rectangle
 
 from course_lib._checks import check_array, check_int, check_real
 from course_lib.early_stopping import early_stopping_point
-from course_lib.widgets._live import LiveFigure, status_text
+from course_lib.widgets._live import LiveFigure, show_widget, status_text
 
 #: A restored model whose test loss is within this factor of the best epoch's counts as a good stop.
 GOOD_ENOUGH = 1.05
@@ -208,6 +208,4 @@ class EarlyStoppingExplorer:
 
     def show(self) -> None:
         """Display the controls, the status line and the figure."""
-        from IPython.display import display
-        display(widgets.VBox([widgets.HBox(list(self.controls.values())), self.status]))
-        self.live.show()
+        show_widget(widgets.HBox(list(self.controls.values())), self.status, self.live)

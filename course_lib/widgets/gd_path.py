@@ -22,7 +22,7 @@ import numpy as np
 
 from course_lib._checks import check_array, check_int, check_real
 from course_lib.synthetic import QuadraticBowl
-from course_lib.widgets._live import LiveFigure, status_text
+from course_lib.widgets._live import LiveFigure, show_widget, status_text
 
 #: A run has diverged once its excess loss exceeds this multiple of the starting excess loss.
 DIVERGENCE_FACTOR = 1e3
@@ -218,9 +218,7 @@ class GDPathWidget:
 
     def show(self) -> None:
         """Display the controls, the status line and the figure."""
-        from IPython.display import display
-        display(widgets.VBox([widgets.HBox(list(self.controls.values())), self.status]))
-        self.live.show()
+        show_widget(widgets.HBox(list(self.controls.values())), self.status, self.live)
 
 
 def draw_contours(ax: plt.Axes, surface: LossSurface, extent: tuple[float, float, float, float],

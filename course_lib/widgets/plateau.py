@@ -21,7 +21,7 @@ import numpy as np
 
 from course_lib._checks import check_int, check_real
 from course_lib.plateau import ReduceLROnPlateau
-from course_lib.widgets._live import LiveFigure, status_text
+from course_lib.widgets._live import LiveFigure, show_widget, status_text
 
 #: a run counts as converged when its last 5 validation losses average within 5 % of the floor
 CONVERGED = 1.05
@@ -244,8 +244,6 @@ class PlateauExplorer:
 
     def show(self) -> None:
         """Display the controls, the status line and the figure."""
-        from IPython.display import display
         c = self.controls
-        display(widgets.VBox([widgets.HBox([c["factor"], c["patience"]]),
-                              widgets.HBox([c["min_delta"], c["cooldown"]]), self.status]))
-        self.live.show()
+        show_widget(widgets.VBox([widgets.HBox([c["factor"], c["patience"]]),
+                                  widgets.HBox([c["min_delta"], c["cooldown"]])]), self.status, self.live)

@@ -24,7 +24,7 @@ import numpy as np
 from course_lib._checks import check_array, check_int, check_real, check_same_length
 from course_lib.data import Standardizer
 from course_lib.synthetic import polynomial_features
-from course_lib.widgets._live import LiveFigure, status_text
+from course_lib.widgets._live import LiveFigure, show_widget, status_text
 
 __all__ = ["ridge", "elastic_net", "fit_grid", "RegularizationGrid", "regularization_frame",
            "RegularizationFrame", "RegularizationExplorer"]
@@ -328,6 +328,4 @@ class RegularizationExplorer:
 
     def show(self) -> None:
         """Display the sliders, the status line and the figure."""
-        from IPython.display import display
-        display(widgets.VBox([widgets.HBox([self.controls["lam"], self.controls["mix"]]), self.status]))
-        self.live.show()
+        show_widget(widgets.HBox([self.controls["lam"], self.controls["mix"]]), self.status, self.live)

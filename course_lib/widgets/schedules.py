@@ -19,7 +19,7 @@ import numpy as np
 from course_lib import schedules
 from course_lib._checks import check_choice, check_int, check_real
 from course_lib.data import load_diabetes, standardize, train_val_test_split
-from course_lib.widgets._live import LiveFigure, status_text
+from course_lib.widgets._live import LiveFigure, show_widget, status_text
 
 #: schedule name (the ``course_lib.schedules`` factory) -> label shown in the menu
 SCHEDULES = {"constant": "fixed (constant)", "exponential_decay": "exponential decay",
@@ -262,12 +262,10 @@ class ScheduleExplorer:
 
     def show(self) -> None:
         """Display the controls, the status line and the figure."""
-        from IPython.display import display
         c = self.controls
         left = widgets.VBox([c["name"], c["initial_learning_rate"], c["warmup_steps"], c["staircase"]])
         right = widgets.VBox([c["decay_rate"], c["decay_steps"], c["end_learning_rate"]])
-        display(widgets.VBox([widgets.HBox([left, right]), self.status]))
-        self.live.show()
+        show_widget(widgets.HBox([left, right]), self.status, self.live)
 
 
 def _make_controls(name, lr0, decay_rate, decay_steps, staircase, end, warmup, total) -> dict:

@@ -22,7 +22,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from course_lib._checks import check_array, check_choice, check_int, check_real
-from course_lib.widgets._live import LiveFigure, status_text
+from course_lib.widgets._live import LiveFigure, show_widget, status_text
 from course_lib.widgets.gd_path import (DIVERGENCE_FACTOR, LossSurface, check_start, draw_contours,
                                         linear_regression_surface)
 
@@ -231,6 +231,4 @@ class SGDPathWidget:
 
     def show(self) -> None:
         """Display the controls, the status line and the figure."""
-        from IPython.display import display
-        display(widgets.VBox([widgets.HBox(list(self.controls.values())), self.status]))
-        self.live.show()
+        show_widget(widgets.HBox(list(self.controls.values())), self.status, self.live)

@@ -20,7 +20,7 @@ from course_lib._checks import check_array, check_choice, check_int
 from course_lib.curves import learning_curve_by_size
 from course_lib.optim import SGD
 from course_lib.training import fit
-from course_lib.widgets._live import LiveFigure, status_text
+from course_lib.widgets._live import LiveFigure, show_widget, status_text
 
 #: diagnosis thresholds (losses are mean cross-entropies)
 UNDERFIT_LOSS = 0.25   # training loss still above this at the end: the model does not fit the data
@@ -201,6 +201,4 @@ class TuningLoopExplorer:
 
     def show(self) -> None:
         """Display the controls, the status line and the figure."""
-        from IPython.display import display
-        display(widgets.VBox([widgets.HBox(list(self.controls.values())), self.status]))
-        self.live.show()
+        show_widget(widgets.HBox(list(self.controls.values())), self.status, self.live)
