@@ -10,7 +10,8 @@ def improves(current: float, reference: float | None, min_delta: float, mode: st
     Keras subtracts (``max`` mode) or adds (``min`` mode) ``min_delta`` in Python floats and
     compares with ``keras.ops.greater`` / ``less``, which cast both sides to float32; so a
     value that beats ``reference`` by exactly ``min_delta``, or by less than float32 can
-    resolve, is not an improvement. ``nan`` never improves. ``current`` is taken as a Python
+    resolve, is not an improvement. ``nan`` never improves. (One difference is left: TensorFlow's
+    CPU kernels flush float32 subnormals, below 1.2e-38, to zero; numpy keeps them.) ``current`` is taken as a Python
     float first (a ``np.float32`` would otherwise be shifted in float32, unlike Keras).
 
     >>> improves(0.9, 1.0, 0.1, "min"), improves(0.89, 1.0, 0.1, "min"), improves(1.0 - 1e-9, 1.0, 0.0, "min")

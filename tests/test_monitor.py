@@ -35,10 +35,14 @@ def test_nan_never_improves():
 
 @pytest.mark.tf
 @settings(max_examples=60, deadline=None)
-@given(current=st.floats(-10, 10), reference=st.floats(-10, 10),
+@given(current=st.floats(-10, 10, allow_subnormal=False), reference=st.floats(-10, 10, allow_subnormal=False),
        min_delta=st.sampled_from([0.0, 1e-4, 0.1, 1.0]), mode=st.sampled_from(["min", "max"]))
 def test_agrees_with_keras_monitor_op(current, reference, min_delta, mode):
-    """Exact agreement (a boolean) with the comparison Keras's callbacks make."""
+    """Exact agreement (a boolean) with the comparison Keras's callbacks make.
+
+    Subnormal values are left out: TensorFlow's CPU kernels flush float32 subnormals (below
+    1.2e-38) to zero, numpy does not, so 5e-45 > 0 is True here and False in Keras.
+    """
     from keras import ops
     shifted = current - min_delta if mode == "max" else current + min_delta
     keras_op = ops.greater if mode == "max" else ops.less

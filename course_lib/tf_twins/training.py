@@ -27,7 +27,8 @@ import tensorflow as tf
 from course_lib._checks import check_choice, check_int
 from course_lib.models import LinearRegression, LogisticRegression
 from course_lib.tf_twins.models import get_params, keras_loss, set_params, to_keras
-from course_lib.training import History, _as_rng, epoch_order
+from course_lib._fit_args import as_rng
+from course_lib.training import History, epoch_order
 
 
 def _metric_fn(model):
@@ -68,7 +69,7 @@ def fit_tf(model: Any, X: Any, y: Any, *, batch_size: int, epochs: int, optimize
     check_choice("dtype", dtype, ("float32", "float64"))
     if not isinstance(optimizer, keras.optimizers.Optimizer):
         raise ValueError(f"optimizer must be a keras.optimizers.Optimizer, got {optimizer!r}")
-    rng = _as_rng(rng, needed=shuffle)
+    rng = as_rng(rng, needed=shuffle)
     net = to_keras(model, dtype)
     set_params(net, model, params)
     loss_fn, metric_fn = keras_loss(model, dtype), _metric_fn(model)
