@@ -5,6 +5,7 @@
 #   make bench       run the benchmark script and print its table
 #   make nav         rewrite the navigation cells of the notebooks
 #   make lock        re-freeze constraints.txt after changing requirements.txt
+#   make browser-check  run notebooks and drag a slider in real JupyterLab + headless Chromium
 SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -21,7 +22,7 @@ TEST_ARGS ?=
 # Two pytest workers: enough to halve the run on a laptop, small enough for 8 GB of memory.
 WORKERS ?= 2
 
-.PHONY: setup lab test notebooks bench nav lock
+.PHONY: setup lab test notebooks bench nav lock browser-check
 
 setup:
 	@scripts/bootstrap.sh
@@ -42,6 +43,10 @@ bench: setup
 
 nav: setup
 	$(PY) scripts/navigation.py
+
+browser-check: setup
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-browser.txt
+	$(PY) scripts/browser_check.py $(NOTEBOOKS)
 
 lock: setup
 	$(PY) -m pip install --quiet -r requirements.txt
