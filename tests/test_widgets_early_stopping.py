@@ -86,6 +86,7 @@ def test_controls_drive_the_figure_and_extremes_still_draw():
     ui.controls["patience"].value = 0
     ui.controls["noise"].value = "10 samples"
     assert ui.frame.epochs_run < 120 and ui.live.png != first
+    assert ui.val_label.get_text() == "validation loss (10 samples)"   # the legend names the set
     ui.controls["patience"].value = ui.controls["patience"].max
     ui.controls["min_delta"].value = ui.controls["min_delta"].max
     f = ui.frame
@@ -94,3 +95,8 @@ def test_controls_drive_the_figure_and_extremes_still_draw():
     assert f.best_epoch <= (f.stop_epoch if f.stop_epoch is not None else 119)
     assert ("b42318" in ui.status.value) != f.ok
     assert ui.live.png.startswith(b"\x89PNG")
+
+
+def test_controls_show_their_whole_description():
+    ui = EarlyStoppingExplorer(_run())
+    assert all(c.style.description_width == "initial" for c in ui.controls.values())

@@ -111,7 +111,7 @@ def test_elastic_net_does_not_cycle_where_the_solve_loses_precision():
 
 @pytest.mark.parametrize("seed", range(10, 20))
 def test_fit_grid_solves_every_grid_point_for_other_samples(seed):
-    # Every one of the 583 fits meets the KKT conditions to 1e-7. The training error rises with
+    # Every one of the 759 fits meets the KKT conditions to 1e-7. The training error rises with
     # lambda (to 1e-9) wherever the problem is well posed in float64: for lambda >= 1e-8. Below,
     # with pure L1 the Gram matrix alone (condition up to ~1e15 here) sets the flat directions,
     # and a KKT residual of 1e-9 can still leave training MSEs wrong by ~1e-5.
@@ -158,7 +158,7 @@ def sine_grid():
 def test_grid_fits_equal_the_standalone_solvers(sine_grid):
     g, (x, y, xv, yv) = sine_grid, sine_grid.data
     Z = g.scaler.transform(x[:, None] ** np.arange(1, 10))
-    for i, j in [(0, 20), (0, 52), (3, 30), (10, 25), (10, 40), (6, 45)]:
+    for i, j in [(0, 36), (0, 68), (3, 46), (10, 41), (10, 56), (6, 61)]:   # lam from 1e-7 to 10
         lam, mix = g.lambdas[j], g.mixes[i]
         w, b = ridge(Z, y, lam) if mix == 0 else elastic_net(Z, y, lam * mix, lam * (1 - mix))
         np.testing.assert_allclose(g.weights[i, j], w, rtol=1e-6, atol=1e-9)
@@ -167,8 +167,23 @@ def test_grid_fits_equal_the_standalone_solvers(sine_grid):
 
 
 def test_grid_is_the_sliders_grid(sine_grid):
-    np.testing.assert_allclose(np.log10(sine_grid.lambdas), np.arange(-12, 1.01, 0.25), atol=1e-12)
+    np.testing.assert_allclose(np.log10(sine_grid.lambdas), np.arange(-16, 1.01, 0.25), atol=1e-12)
     np.testing.assert_allclose(sine_grid.mixes, np.arange(11) / 10, atol=1e-12)
+
+
+def test_grid_starts_at_the_unpenalized_fit(sine_grid):
+    # Ridge multiplies the least-squares weights' component along each eigenvector of
+    # G = Z_c^T Z_c / n (eigenvalue h) by h / (h + lam). Here the smallest h is ~3e-13, so at
+    # lam = 1e-16 every factor is >= 0.999 (the fit is least squares to ~1e-3 relative), while
+    # at lam = 1e-12 the weakest direction keeps only h / (h + lam) ~ 0.24 of its size.
+    x, y = sine_grid.data[:2]
+    Z = sine_grid.scaler.transform(x[:, None] ** np.arange(1, 10))
+    least_squares = np.linalg.lstsq(np.c_[Z, np.ones(len(x))], y, rcond=None)[0][:9]
+    h = np.linalg.eigvalsh(np.cov(Z.T, bias=True))
+    assert sine_grid.lambdas[0] == pytest.approx(1e-16) and h.min() / (h.min() + 1e-16) > 0.99
+    np.testing.assert_allclose(sine_grid.weights[0, 0], least_squares, rtol=2e-3)
+    at_1e12 = sine_grid.weights[0, np.argmin(np.abs(np.log10(sine_grid.lambdas) + 12))]
+    assert np.abs(at_1e12).max() < 0.5 * np.abs(least_squares).max()
 
 
 def test_training_error_never_falls_as_lambda_grows(sine_grid):
@@ -203,8 +218,9 @@ def test_fit_grid_rejects_bad_arguments(kwargs, word):
 def test_frame_selects_the_nearest_grid_point_on_a_log_scale(sine_grid):
     f = regularization_frame(sine_grid, lam=1.3e-4, mix=0.74)   # log10: -3.89 -> -4.0
     assert (f.lam, f.mix) == (pytest.approx(1e-4), pytest.approx(0.7))
-    np.testing.assert_array_equal(f.weights, sine_grid.weights[7, 32])
-    assert f.n_zero == np.count_nonzero(sine_grid.weights[7, 32] == 0)
+    j = 48                                                         # 1e-16 * 10**(48 / 4) = 1e-4
+    np.testing.assert_array_equal(f.weights, sine_grid.weights[7, j])
+    assert f.n_zero == np.count_nonzero(sine_grid.weights[7, j] == 0)
     assert f.best_lam == sine_grid.lambdas[np.argmin(sine_grid.val_mse[7])]
 
 
@@ -234,3 +250,4 @@ def test_sliders_redraw_bars_and_extremes_still_draw(sine_grid):
     for lam in (10 ** ui.controls["lam"].min, 10 ** ui.controls["lam"].max):
         ui.controls["lam"].value = lam
         assert np.all(np.isfinite(ui.curve.get_ydata())) and "b42318" in ui.status.value
+    assert all(c.style.description_width == "initial" for c in ui.controls.values())

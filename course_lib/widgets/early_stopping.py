@@ -44,7 +44,8 @@ class StoredRun:
         test = check_array("test_loss", self.test_loss, ndim=1)
         if not isinstance(self.val_loss, dict) or not self.val_loss:
             raise ValueError("val_loss must be a non-empty dict of label -> curve")
-        curves = {str(k): check_array(f"val_loss[{k!r}]", v, ndim=1) for k, v in self.val_loss.items()}
+        curves = {str(k): check_array(f"val_loss[{k!r}]", v, ndim=1)
+                  for k, v in self.val_loss.items()}
         if any(len(c) != len(train) for c in (test, *curves.values())):
             raise ValueError(f"every curve must have {len(train)} epochs like train_loss, got "
                              f"test {len(test)}, val {[len(c) for c in curves.values()]}")
@@ -122,7 +123,8 @@ def _judge(stop, best, run, total, restored, oracle, ideal) -> tuple[str, bool]:
         return f"never stopped: all {total} epochs trained, nothing saved; {restored_text}", False
     saved = f"stopped at epoch {stop}, {run} of {total} epochs trained ({100 * run / total:.0f} %)"
     if restored > GOOD_ENOUGH * ideal:
-        too_early = " — too early: noise or a large min_delta ended training" if best < oracle else ""
+        too_early = (" — too early: noise or a large min_delta ended training"
+                     if best < oracle else "")
         return f"{saved}; {restored_text}{too_early}", False
     return f"{saved}; {restored_text}", True
 
@@ -139,13 +141,15 @@ class EarlyStoppingExplorer:
         noise = labels[len(labels) // 2] if noise is None else noise
         if noise not in labels:
             raise ValueError(f"noise must be one of {labels}, got {noise!r}")
+        style = {"description_width": "initial"}   # show each description in full
         self.controls = {
             "patience": widgets.IntSlider(value=patience, min=0, max=self.max_patience,
-                                          description="patience"),
+                                          description="patience", style=style),
             "min_delta": widgets.FloatSlider(value=min_delta, min=0.0, max=0.05, step=0.0025,
-                                             readout_format=".4f", description="min_delta"),
+                                             readout_format=".4f", description="min_delta",
+                                             style=style),
             "noise": widgets.SelectionSlider(options=labels, value=noise,
-                                             description="validation set"),
+                                             description="validation set", style=style),
         }
         self.status = widgets.HTML()
         self._build_figure()
@@ -155,24 +159,31 @@ class EarlyStoppingExplorer:
 
     def _build_figure(self) -> None:
         run, epochs = self.run, np.arange(self.run.epochs)
-        fig, (ax, ax_t) = plt.subplots(1, 2, figsize=(10, 3.8), gridspec_kw={"width_ratios": [3, 2]})
+        fig, (ax, ax_t) = plt.subplots(1, 2, figsize=(10, 3.8),
+                                       gridspec_kw={"width_ratios": [3, 2]})
         all_val = np.concatenate(list(run.val_loss.values()))
         curves = np.concatenate([run.train_loss, run.test_loss, all_val])
         positive = curves[np.isfinite(curves) & (curves > 0)]
         low, high = positive.min() / 1.5, positive.max() * 1.5
         ax.semilogy(epochs, run.train_loss, color="0.55", lw=1.2, label="training loss")
-        ax.semilogy(epochs, run.test_loss, color="0.2", ls="--", lw=1.2, label="test loss (reference)")
+        ax.semilogy(epochs, run.test_loss, color="0.2", ls="--", lw=1.2,
+                    label="test loss (reference)")
         (self.val_line,) = ax.semilogy([], [], color="C0", lw=1.4, label="validation loss")
-        self.shade = Rectangle((0, low), 0, high - low, color="0.5", alpha=0.15, lw=0, label="not trained")
+        self.shade = Rectangle((0, low), 0, high - low, color="0.5", alpha=0.15, lw=0,
+                               label="not trained")
         ax.add_patch(self.shade)
         (self.stop_line,) = ax.plot([], [], color="C3", lw=1.5, label="stop")
         (self.best_dot,) = ax.plot([], [], "o", color="C3", ms=7, mfc="none", mew=2,
                                    label="restored (best) epoch")
         ax.set(xlim=(0, run.epochs - 1), ylim=(low, high), xlabel="epoch",
                ylabel="cross-entropy (log scale)", title="where training stops")
-        ax.legend(fontsize=8, loc="upper right", ncol=2)
+        # animated, so that its validation entry can name the current set without a full redraw
+        self.legend = ax.legend(fontsize=8, loc="upper right", ncol=2)
+        self.val_label = next(text for text in self.legend.get_texts()
+                              if text.get_text() == "validation loss")
         ax_t.axhline(run.test_loss.min(), color="0.2", ls=":", lw=1, label="best possible")
-        (self.trade_dots,) = ax_t.plot([], [], "o", color="C0", ms=4, alpha=0.6, label="patience 0..max")
+        (self.trade_dots,) = ax_t.plot([], [], "o", color="C0", ms=4, alpha=0.6,
+                                       label="patience 0..max")
         (self.trade_now,) = ax_t.plot([], [], "o", color="C3", ms=9, mfc="none", mew=2,
                                       label="current patience")
         top = run.test_loss.max() * 1.2
@@ -181,8 +192,9 @@ class EarlyStoppingExplorer:
                  title="the price of patience")
         ax_t.legend(fontsize=8, loc="upper right")
         fig.tight_layout()
-        self.live = LiveFigure(fig, animated=[self.val_line, self.shade, self.stop_line, self.best_dot,
-                                              self.trade_dots, self.trade_now])
+        self.live = LiveFigure(fig, animated=[self.val_line, self.shade, self.stop_line,
+                                              self.best_dot, self.trade_dots, self.trade_now,
+                                              self.legend])
         self._ylim = (low, high)
 
     def update(self, change=None) -> EarlyStoppingFrame:
@@ -194,6 +206,7 @@ class EarlyStoppingExplorer:
         low, high = self._ylim
         last = frame.epochs_run - 1
         self.val_line.set_data(np.arange(val.size), np.clip(val, low, high))
+        self.val_label.set_text(f"validation loss ({self.controls['noise'].value})")
         self.shade.set_x(last)
         self.shade.set_width(self.run.epochs - 1 - last)
         stopped = frame.stop_epoch is not None

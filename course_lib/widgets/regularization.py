@@ -75,7 +75,8 @@ def _active_set(G: np.ndarray, c: np.ndarray, l1: float, l2: float, w: np.ndarra
         A = s != 0
         target = np.zeros(d)
         if A.any():
-            target[A] = np.linalg.solve(G[np.ix_(A, A)] + l2 * np.eye(int(A.sum())), c[A] - l1 / 2 * s[A])
+            G_AA = G[np.ix_(A, A)] + l2 * np.eye(int(A.sum()))
+            target[A] = np.linalg.solve(G_AA, c[A] - l1 / 2 * s[A])
         crossing = A & (target * s <= 0)
         if crossing.any():
             frac = np.full(d, np.inf)
@@ -122,7 +123,7 @@ def elastic_net(X, y, l1: float, l2: float = 0.0) -> tuple[np.ndarray, float]:
 
 @dataclass(frozen=True)
 class RegularizationGrid:
-    """Every fit of the sliders' grid: ``weights[i, j]`` is the fit at ``mixes[i]``, ``lambdas[j]``."""
+    """The sliders' grid: ``weights[i, j]`` is the fit at ``mixes[i]``, ``lambdas[j]``."""
 
     lambdas: np.ndarray       # (n_lam,) increasing
     mixes: np.ndarray         # (n_mix,) L1 share, 0 = pure L2 (ridge), 1 = pure L1 (lasso)
@@ -143,34 +144,42 @@ def fit_grid(x_train, y_train, x_val, y_val, *, degree: int = 9, lambdas=None,
              mixes=None) -> RegularizationGrid:
     """Fit the penalized polynomial at every (mix, lambda), exactly (closed form or active set).
 
-    Default grid: ``lambdas = 10**(-12), 10**(-11.75), ..., 10**1`` and ``mixes = 0, 0.1, ..., 1``.
-    Each mix is solved from the largest lambda down, each fit starting from the previous one.
+    Default grid: ``lambdas = 10**(-16), 10**(-15.75), ..., 10**1`` and ``mixes = 0, 0.1, ..., 1``.
+    The grid starts that low because "small" is relative to the eigenvalues of ``Z_c^T Z_c / n``:
+    for the degree-9 sine example the smallest is ~3e-13, so ridge at 1e-12 already shrinks the
+    least-squares fit; from ~1e-15 down it is the unpenalized fit. Each mix is solved from the
+    largest lambda down, each fit starting from the previous one.
 
     >>> x = np.linspace(0, 1, 8)
-    >>> g = fit_grid(x, np.sin(6 * x), x, np.sin(6 * x), degree=3, lambdas=[1e-3, 1e3], mixes=[0.0, 1.0])
+    >>> y = np.sin(6 * x)
+    >>> g = fit_grid(x, y, x, y, degree=3, lambdas=[1e-3, 1e3], mixes=[0.0, 1.0])
     >>> g.weights.shape, int(np.count_nonzero(g.weights[1, 1]))   # lasso at lam=1000: all zero
     ((2, 2, 3), 0)
     """
     degree = check_int("degree", degree, low=1)
-    x_train, y_train = check_array("x_train", x_train, ndim=1), check_array("y_train", y_train, ndim=1)
+    x_train = check_array("x_train", x_train, ndim=1)
+    y_train = check_array("y_train", y_train, ndim=1)
     x_val, y_val = check_array("x_val", x_val, ndim=1), check_array("y_val", y_val, ndim=1)
     check_same_length(x_train=x_train, y_train=y_train)
     check_same_length(x_val=x_val, y_val=y_val)
-    lambdas = np.sort(check_array("lambdas", 10.0 ** np.arange(-12, 1.01, 0.25) if lambdas is None
-                                  else lambdas, ndim=1))
+    if lambdas is None:
+        lambdas = 10.0 ** np.arange(-16, 1.01, 0.25)
+    lambdas = np.sort(check_array("lambdas", lambdas, ndim=1))
     mixes = check_array("mixes", np.linspace(0, 1, 11) if mixes is None else mixes, ndim=1)
     if lambdas[0] <= 0 or np.any((mixes < 0) | (mixes > 1)):
         raise ValueError("lambdas must be > 0 and mixes in [0, 1], "
                          f"got lambdas from {lambdas[0]} and mixes {mixes.tolist()}")
     scaler = Standardizer.fit(polynomial_features(x_train, degree))
-    Z, Zv = scaler.transform(polynomial_features(x_train, degree)), scaler.transform(polynomial_features(x_val, degree))
+    Z = scaler.transform(polynomial_features(x_train, degree))
+    Zv = scaler.transform(polynomial_features(x_val, degree))
     W = np.zeros((len(mixes), len(lambdas), degree))
     for i, mix in enumerate(mixes):
         W[i] = _path(Z, y_train, lambdas, float(mix))
     b = y_train.mean() - W @ Z.mean(axis=0)  # Z's training mean is 0 up to rounding
     train = np.mean((y_train - (W @ Z.T + b[..., None])) ** 2, axis=-1)
     val = np.mean((y_val - (W @ Zv.T + b[..., None])) ** 2, axis=-1)
-    return RegularizationGrid(lambdas, mixes, W, b, train, val, scaler, (x_train, y_train, x_val, y_val))
+    data = (x_train, y_train, x_val, y_val)
+    return RegularizationGrid(lambdas, mixes, W, b, train, val, scaler, data)
 
 
 def _path(Z: np.ndarray, y: np.ndarray, lambdas: np.ndarray, mix: float) -> np.ndarray:
@@ -183,7 +192,8 @@ def _path(Z: np.ndarray, y: np.ndarray, lambdas: np.ndarray, mix: float) -> np.n
     for j in range(len(lambdas) - 1, -1, -1):
         w, converged = _active_set(G, c, lambdas[j] * mix, lambdas[j] * (1 - mix), w)
         if not converged:
-            raise RuntimeError(f"the active-set solver did not converge at lam={lambdas[j]:.3g}, mix={mix}")
+            raise RuntimeError("the active-set solver did not converge at "
+                               f"lam={lambdas[j]:.3g}, mix={mix}")
         out[j] = w
     return out
 
@@ -226,8 +236,8 @@ def regularization_frame(grid: RegularizationGrid, lam: float, mix: float,
     w, tr, va = grid.weights[i, j], float(grid.train_mse[i, j]), float(grid.val_mse[i, j])
     k = int(np.argmin(grid.val_mse[i]))
     n_zero, d = int(np.count_nonzero(w == 0)), len(w)
-    head = (f"λ = {grid.lambdas[j]:.1e}, {grid.mixes[i]:.0%} L1: {n_zero} of {d} weights exactly 0; "
-            f"train MSE {tr:.3f}, validation MSE {va:.3f}. ")
+    head = (f"λ = {grid.lambdas[j]:.1e}, {grid.mixes[i]:.0%} L1: "
+            f"{n_zero} of {d} weights exactly 0; train MSE {tr:.3f}, validation MSE {va:.3f}. ")
     ok = va <= 1.1 * grid.val_mse[i, k]
     if n_zero == d:
         tail = "Every weight is 0: the model predicts the training mean (underfitting)."
@@ -252,16 +262,20 @@ class RegularizationExplorer:
 
     def __init__(self, x_train, y_train, x_val, y_val, *, degree: int = 9, lam: float = 1e-4,
                  mix: float = 0.0, truth=None, grid: RegularizationGrid | None = None):
-        self.grid = fit_grid(x_train, y_train, x_val, y_val, degree=degree) if grid is None else grid
+        if grid is None:
+            grid = fit_grid(x_train, y_train, x_val, y_val, degree=degree)
+        self.grid = grid
         exps = np.log10(self.grid.lambdas)
+        step = float(np.median(np.diff(exps))) if len(exps) > 1 else 1.0
+        style = {"description_width": "initial"}   # show each description in full
         self.controls = {
-            "lam": widgets.FloatLogSlider(value=lam, base=10, min=exps[0], max=exps[-1],
-                                          step=float(np.median(np.diff(exps))) if len(exps) > 1 else 1.0,
-                                          description="λ", readout_format=".1e"),
-            "mix": widgets.FloatSlider(value=mix, min=0.0, max=1.0, step=0.1, description="L1 share",
-                                       readout_format=".0%")}
+            "lam": widgets.FloatLogSlider(value=lam, base=10, min=exps[0], max=exps[-1], step=step,
+                                          description="λ", readout_format=".1e", style=style),
+            "mix": widgets.FloatSlider(value=mix, min=0.0, max=1.0, step=0.1,
+                                       description="L1 share", readout_format=".0%", style=style)}
         self.status = widgets.HTML()
-        self.x_plot = np.linspace(min(self.grid.data[0].min(), 0.0), max(self.grid.data[0].max(), 1.0), 200)
+        x_seen = self.grid.data[0]
+        self.x_plot = np.linspace(min(x_seen.min(), 0.0), max(x_seen.max(), 1.0), 200)
         fig, (self.ax_fit, self.ax_w, self.ax_loss) = plt.subplots(1, 3, figsize=(11, 3.5))
         self._draw_fit(truth)
         self._draw_weights()
@@ -279,7 +293,8 @@ class RegularizationExplorer:
         self.ax_fit.plot(xv, yv, "o", mfc="none", color="0.6", ms=4, label="validation")
         self.ax_fit.plot(x, y, "o", color="C0", label="training")
         if truth is not None:
-            self.ax_fit.plot(self.x_plot, truth(self.x_plot), "--", color="0.4", lw=1, label="truth")
+            self.ax_fit.plot(self.x_plot, truth(self.x_plot), "--", color="0.4", lw=1,
+                             label="truth")
         (self.curve,) = self.ax_fit.plot([], [], color="C3", label="fit")
         self.ax_fit.set(xlabel="x", ylabel="y", ylim=(lo - 0.5 * (hi - lo), hi + 0.5 * (hi - lo)),
                         title=f"degree-{g.weights.shape[2]} polynomial fit")
@@ -293,7 +308,8 @@ class RegularizationExplorer:
         top = 2 * float(np.abs(g.weights).max()) + 1
         self.ax_w.set_yscale("symlog", linthresh=0.1)
         ticks = [v for e in range(0, 12, 2) for v in (10.0**e, -10.0**e) if 10.0**e < top]
-        self.ax_w.set(ylim=(-top, top), xticks=k, xticklabels=[f"$x^{{{i}}}$" for i in k], yticks=[0.0, *ticks],
+        self.ax_w.set(ylim=(-top, top), xticks=k, xticklabels=[f"$x^{{{i}}}$" for i in k],
+                      yticks=[0.0, *ticks],
                       ylabel="weight (symlog)", title="weights (× = exactly 0)")
 
     def _draw_losses(self) -> None:
@@ -302,16 +318,17 @@ class RegularizationExplorer:
         self.ax_loss.set(xscale="log", yscale="log", xlim=(g.lambdas[0], g.lambdas[-1]),
                          ylim=(both.min() / 1.5, both.max() * 8), xlabel="λ (log scale)",
                          ylabel="MSE (log scale)", title="error against λ (this mix)")
-        (self.train_line,) = self.ax_loss.plot([], [], color="C0", label="training MSE", scalex=False, scaley=False)
-        (self.val_line,) = self.ax_loss.plot([], [], color="C1", label="validation MSE", scalex=False, scaley=False)
+        fixed = {"scalex": False, "scaley": False}   # the limits set above stay
+        (self.train_line,) = self.ax_loss.plot([], [], color="C0", label="training MSE", **fixed)
+        (self.val_line,) = self.ax_loss.plot([], [], color="C1", label="validation MSE", **fixed)
         self.marker = self.ax_loss.axvline(g.lambdas[0], color="0.3", lw=1)
         (self.dots,) = self.ax_loss.plot([], [], "o", color="0.2", ms=5, scalex=False, scaley=False)
         self.ax_loss.legend(fontsize=8, loc="upper center", ncol=2)
 
     def update(self, change=None) -> RegularizationFrame:
-        """Select the precomputed fit for the sliders, redraw the moving artists, return the frame."""
-        frame = regularization_frame(self.grid, self.controls["lam"].value, self.controls["mix"].value,
-                                     self.x_plot)
+        """Select the precomputed fit for the sliders, redraw the moving artists, return it."""
+        lam, mix = self.controls["lam"].value, self.controls["mix"].value
+        frame = regularization_frame(self.grid, lam, mix, self.x_plot)
         self.curve.set_data(self.x_plot, frame.curve)
         for bar, height in zip(self.bars, frame.weights):
             bar.set_height(height)
@@ -328,4 +345,5 @@ class RegularizationExplorer:
 
     def show(self) -> None:
         """Display the sliders, the status line and the figure."""
-        show_widget(widgets.HBox([self.controls["lam"], self.controls["mix"]]), self.status, self.live)
+        controls = widgets.HBox([self.controls["lam"], self.controls["mix"]])
+        show_widget(controls, self.status, self.live)
