@@ -5,10 +5,12 @@ Right answers, by hand:
    (c) more hidden units after reading the curves: tuning; (d) int8 weights for speed:
    optimization (efficiency); (e) picking a learning rate by validation loss: tuning;
    (f) the final test accuracy: evaluation.
-2. val_loss = [1.05, 0.66, 0.50, 0.44, 0.42, 0.43, 0.47, 0.52] is lowest at index 4 (0.42);
-   loss[4] = 0.22, so the gap there is 0.42 - 0.22 = 0.20 (at the last epoch: 0.52 - 0.08 = 0.44).
+2. val_loss = [1.05, 0.66, 0.50, 0.44, 0.42, 0.43, 0.47, 0.52] is lowest at index 4 (0.42), which
+   is epoch 5 counting from 1 as Keras prints; loss[4] = 0.22, so the gap there is 0.42 - 0.22 = 0.20
+   (at the last epoch, 8: 0.52 - 0.08 = 0.44). The training loss is lowest at epoch 8.
 3. (c): the model chosen on validation, measured once on the untouched test set.
-4. Training mean and std (std 0 -> 1 for constant features) applied to both arrays.
+4. Training mean and std (std 0 -> 1 for constant features) applied to both arrays; the sample
+   std (ddof=1) is accepted too, with a note on the n / (n - 1) difference.
 """
 import numpy as np
 import pytest
@@ -42,9 +44,10 @@ def test_roles_bad_shapes():
 
 
 @pytest.mark.parametrize("epoch, gap, ok, words", [
-    (4, 0.20, True, "starts to overfit"), (4, 0.2004, True, "0.20"),
-    (5, 0.20, False, "count from 0"), (7, 0.44, False, "training* loss"), (2, 0.2, False, "not the lowest"),
-    (4, -0.20, False, "sign"), (4, 0.44, False, "last epoch"), (4, 0.3, False, "the epoch is right"),
+    (5, 0.20, True, "starts to overfit"), (5, 0.2004, True, "0.20"),
+    (4, 0.20, False, "count from 1"), (8, 0.44, False, "training* loss"),
+    (2, 0.2, False, "not the lowest"), (5, -0.20, False, "sign"), (5, 0.44, False, "last epoch"),
+    (5, 0.3, False, "the epoch is right"),
     ("four", 0.2, False, "whole number"), (None, None, False, "no answer yet")])
 def test_best_epoch(epoch, gap, ok, words):
     fb = nb01.check_best_epoch(epoch, gap)
@@ -73,6 +76,15 @@ def test_standardize_right():
         s = Standardizer.fit(a)
         return s.transform(a), s.transform(b)
     assert nb01.check_standardize(with_course_lib).ok
+
+
+def test_standardize_with_the_sample_std_passes_with_a_note():
+    def sample_std(a, b):
+        std = np.where(a.std(0, ddof=1) > 0, a.std(0, ddof=1), 1.0)
+        return (a - a.mean(0)) / std, (b - a.mean(0)) / std
+    fb = nb01.check_standardize(sample_std)
+    # sqrt(40 / 39) - 1 = 0.0127 for the check's 40 rows; sqrt(1079 / 1078) - 1 = 0.00046
+    assert fb.ok and "ddof=1" in fb.message and "1.3 %" in fb.message and "0.05 %" in fb.message
 
 
 @pytest.mark.parametrize("fn, words", [

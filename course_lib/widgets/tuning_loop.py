@@ -2,7 +2,8 @@
 
 One turn is *adjust -> train -> evaluate -> diagnose*. The widget lets you adjust two things,
 the model's capacity and the size of the training set; the runs behind every setting are
-trained once, up front (:func:`train_grid`), so a change only selects stored curves. The
+trained once, up front (:func:`train_grid`), all for the same number of updates, so that a
+change of size changes the data and nothing else; a change only selects stored curves. The
 status line is the diagnosis, by rules simple enough to state (see :func:`diagnose`).
 """
 from __future__ import annotations
@@ -60,41 +61,60 @@ def draw_tuning_loop(ax: plt.Axes | None = None) -> plt.Figure:
 class RunGrid:
     """Stored runs: every model on every training-set size (nested subsets of one permutation).
 
-    ``epoch_train``/``epoch_val``: per-epoch losses (``(models, sizes, epochs)``; the training
-    value is Keras's running mean over the epoch's batches). ``final_train``/``final_val``: the
-    losses of the final weights on the training subset and the validation set (``(models, sizes)``).
+    Every run made ``updates`` SGD steps or up to one epoch more (see :func:`train_grid`).
+    ``epoch_updates[j]``: the
+    update count at the end of each epoch of size ``j``. ``epoch_train[i][j]`` /
+    ``epoch_val[i][j]``: model ``i``'s per-epoch losses on size ``j`` (the training value is
+    Keras's running mean over the epoch's batches). ``final_train`` / ``final_val``: the losses
+    of the final weights on the training subset and the validation set (``(models, sizes)``).
     """
 
     model_names: tuple[str, ...]
     sizes: np.ndarray
-    epoch_train: np.ndarray
-    epoch_val: np.ndarray
+    updates: int
+    epoch_updates: tuple[np.ndarray, ...]
+    epoch_train: tuple[tuple[np.ndarray, ...], ...]
+    epoch_val: tuple[tuple[np.ndarray, ...], ...]
     final_train: np.ndarray
     final_val: np.ndarray
 
 
-def train_grid(models: Mapping[str, Any], X_train, y_train, X_val, y_val, sizes, *, epochs: int = 30,
-               batch_size: int = 32, learning_rate: float = 0.1, seed: int = 0) -> RunGrid:
-    """Train each model (plain SGD) on each size with ``course_lib.training.fit``; record curves.
+def train_grid(models: Mapping[str, Any], X_train, y_train, X_val, y_val, sizes, *,
+               updates: int = 1700, batch_size: int = 32, learning_rate: float = 0.1,
+               seed: int = 0) -> RunGrid:
+    """Train each model (plain SGD, ``course_lib.training.fit``) on each size; record the curves.
 
-    Every model sees the same subsets: ``learning_curve_by_size`` with a fresh ``rng(seed)``.
+    Every size gets the same budget of ``updates`` SGD steps, rounded up to whole epochs: a set of
+    ``n`` samples has ``k = ceil(n / B)`` batches, so it runs ``ceil(updates / k)`` epochs. With a
+    fixed number of *epochs* instead, size would be confounded with the amount of training (50
+    images make 2 updates per epoch, 1,079 images 34). Every model sees the same nested subsets:
+    ``learning_curve_by_size`` with a fresh ``rng(seed)``.
     """
-    epochs = check_int("epochs", epochs, low=1)
-    shape = (len(models), len(sizes))
-    e_train, e_val = np.empty(shape + (epochs,)), np.empty(shape + (epochs,))
-    finals = np.empty((2,) + shape)
+    updates = check_int("updates", updates, low=1)
+    batch_size = check_int("batch_size", batch_size, low=1)
+    sizes = np.asarray(sizes)
+    updates_at, e_train, e_val = [None] * len(sizes), [], []
+    finals = np.empty((2, len(models), len(sizes)))
     for i, model in enumerate(models.values()):
-        def train_and_score(idx, i=i, model=model):
-            h = fit(model, X_train[idx], y_train[idx], batch_size=min(batch_size, len(idx)), epochs=epochs,
-                    optimizer=SGD(), learning_rate=learning_rate, validation_data=(X_val, y_val),
-                    rng=np.random.default_rng(seed))
+        train_curves, val_curves = [None] * len(sizes), [None] * len(sizes)
+
+        def train_and_score(idx, model=model, train_curves=train_curves, val_curves=val_curves):
+            batch = min(batch_size, len(idx))
+            per_epoch = -(-len(idx) // batch)                               # ceil(n / B)
+            h = fit(model, X_train[idx], y_train[idx], batch_size=batch,
+                    epochs=-(-updates // per_epoch), optimizer=SGD(), learning_rate=learning_rate,
+                    validation_data=(X_val, y_val), rng=np.random.default_rng(seed))
             j = int(np.searchsorted(sizes, len(idx)))
-            e_train[i, j], e_val[i, j] = h.epoch_loss, h.epoch_val_loss
+            updates_at[j] = per_epoch * np.arange(1, h.n_epochs + 1)
+            train_curves[j], val_curves[j] = h.epoch_loss, h.epoch_val_loss
             return model.loss(h.params, X_train[idx], y_train[idx]), h.epoch_val_loss[-1]
-        curves = learning_curve_by_size(train_and_score, sizes, n_available=len(y_train),
-                                        rng=np.random.default_rng(seed))
-        finals[:, i] = curves.train_mean, curves.val_mean
-    return RunGrid(tuple(models), np.asarray(sizes), e_train, e_val, finals[0], finals[1])
+        by_size = learning_curve_by_size(train_and_score, sizes, n_available=len(y_train),
+                                         rng=np.random.default_rng(seed))
+        finals[:, i] = by_size.train_mean, by_size.val_mean
+        e_train.append(tuple(train_curves))
+        e_val.append(tuple(val_curves))
+    return RunGrid(tuple(models), sizes, updates, tuple(updates_at), tuple(e_train), tuple(e_val),
+                   finals[0], finals[1])
 
 
 def diagnose(epoch_val, final_train: float, final_val: float) -> tuple[str, bool]:
@@ -102,10 +122,10 @@ def diagnose(epoch_val, final_train: float, final_val: float) -> tuple[str, bool
 
     1. training loss above ``UNDERFIT_LOSS``: underfitting; 2. the last validation loss more than
     ``OVERFIT_RISE`` above its best epoch: overfitting; 3. ``val - train`` above ``LARGE_GAP``:
-    a large generalization gap. Otherwise: a good fit.
+    a large generalization gap. Otherwise: a good fit. Epochs are counted from 1, as Keras prints.
 
-    >>> diagnose([0.5, 0.3, 0.4], 0.01, 0.4)[0][:26]
-    'overfitting, past its best'
+    >>> diagnose([0.5, 0.3, 0.4], 0.01, 0.4)[0][:60]
+    'overfitting, past its best epoch: the validation loss was lo'
     """
     val = check_array("epoch_val", epoch_val, ndim=1)
     best = int(np.argmin(val))
@@ -114,11 +134,11 @@ def diagnose(epoch_val, final_train: float, final_val: float) -> tuple[str, bool
         return (f"underfitting: even the training loss stays at {final_train:.2f} (too simple a model, "
                 f"or too little training)"), False
     if rise > OVERFIT_RISE:
-        return (f"overfitting, past its best epoch: the validation loss was lowest at epoch {best} "
+        return (f"overfitting, past its best epoch: the validation loss was lowest at epoch {best + 1} "
                 f"and has risen {100 * rise:.0f} % since (gap {gap:.2f})"), False
     if gap > LARGE_GAP:
-        return (f"overfitting: a large generalization gap, validation {final_val:.2f} vs training "
-                f"{final_train:.2f}; more data or regularization would help"), False
+        return (f"overfitting: a large generalization gap, validation {final_val:.3f} vs training "
+                f"{final_train:.3f}; more data or regularization would help"), False
     return f"good fit: gap {gap:.2f}, validation loss {final_val:.3f}, still at its best", True
 
 
@@ -126,11 +146,13 @@ def diagnose(epoch_val, final_train: float, final_val: float) -> tuple[str, bool
 class TuningFrame:
     """What the explorer draws for one (model, size) setting."""
 
+    epoch_updates: np.ndarray   # x of the run's curves: updates done at the end of each epoch
     epoch_train: np.ndarray
     epoch_val: np.ndarray
-    size_train: np.ndarray   # final training loss at every size, for this model
+    size_train: np.ndarray      # final training loss at every size, for this model
     size_val: np.ndarray
     size_index: int
+    title: str                  # which run this is: model, size, epochs
     status: str
     ok: bool
 
@@ -139,23 +161,28 @@ def tuning_frame(grid: RunGrid, model_name: str, training_size: int) -> TuningFr
     """Select the stored run of ``model_name`` on ``training_size`` samples and diagnose it."""
     i = grid.model_names.index(check_choice("model_name", model_name, grid.model_names))
     j = list(grid.sizes).index(check_choice("training_size", training_size, grid.sizes.tolist()))
-    status, ok = diagnose(grid.epoch_val[i, j], grid.final_train[i, j], grid.final_val[i, j])
-    return TuningFrame(grid.epoch_train[i, j], grid.epoch_val[i, j], grid.final_train[i],
-                       grid.final_val[i], j, status, ok)
+    at, val = grid.epoch_updates[j], grid.epoch_val[i][j]
+    status, ok = diagnose(val, grid.final_train[i, j], grid.final_val[i, j])
+    title = f"{model_name}, {training_size:,} images ({at.size} epochs)"
+    return TuningFrame(at, grid.epoch_train[i][j], val, grid.final_train[i], grid.final_val[i], j,
+                       title, status, ok)
 
 
 class TuningLoopExplorer:
     """Adjust capacity and data, see the curves and the diagnosis: one turn of the loop, live."""
 
-    LOSS_LIMITS = (3e-3, 3.0)
+    LOSS_LIMITS = (1e-4, 5.0)
 
-    def __init__(self, grid: RunGrid, model_name: str | None = None, training_size: int | None = None):
+    def __init__(self, grid: RunGrid, model_name: str | None = None,
+                 training_size: int | None = None):
         self.grid = grid
+        style = {"description_width": "initial"}
         self.controls = {
             "model_name": widgets.Dropdown(options=list(grid.model_names), description="model",
-                                           value=model_name or grid.model_names[0]),
-            "training_size": widgets.SelectionSlider(options=grid.sizes.tolist(), description="training size",
-                                                     value=training_size or int(grid.sizes[-1]))}
+                                           value=model_name or grid.model_names[0], style=style),
+            "training_size": widgets.SelectionSlider(
+                options=grid.sizes.tolist(), description="training-set size", style=style,
+                value=training_size or int(grid.sizes[-1]))}
         self.status = widgets.HTML()
         self._build_figure()
         for control in self.controls.values():
@@ -163,37 +190,48 @@ class TuningLoopExplorer:
         self.update()
 
     def _build_figure(self) -> None:
-        fig, (self.ax_epoch, self.ax_size) = plt.subplots(1, 2, figsize=(9, 3.4))
-        epochs = np.arange(self.grid.epoch_train.shape[-1])
-        (self.train_line,) = self.ax_epoch.semilogy(epochs, epochs + 1.0, color="C0", label="training")
-        (self.val_line,) = self.ax_epoch.semilogy(epochs, epochs + 1.0, color="C1", label="validation")
-        (self.best,) = self.ax_epoch.plot([], [], "o", color="C1", ms=7, mfc="none", mew=2)
-        self.ax_epoch.set(xlabel="epoch", ylabel="cross-entropy loss (log)", ylim=self.LOSS_LIMITS,
-                          title="curves of this run")
-        self.ax_epoch.legend(loc="lower left")
+        fig, (self.ax_run, self.ax_size) = plt.subplots(1, 2, figsize=(9, 3.6))
+        (self.train_line,) = self.ax_run.semilogy([], [], color="C0", label="training")
+        (self.val_line,) = self.ax_run.semilogy([], [], color="C1", label="validation")
+        (self.best,) = self.ax_run.plot([], [], "o", color="C1", ms=7, mfc="none", mew=2,
+                                        label="lowest validation")
+        last = max(int(at[-1]) for at in self.grid.epoch_updates)
+        self.ax_run.set(xlabel="updates (SGD steps)", ylabel="cross-entropy loss (log)",
+                        ylim=self.LOSS_LIMITS, xlim=(0, last * 1.02))
+        self.ax_run.set_title("the selected run", fontsize=10)   # named by update()
+        self.ax_run.legend(loc="lower left", fontsize=8)
         sizes = self.grid.sizes
-        (self.size_train,) = self.ax_size.semilogx(sizes, sizes * 0.0 + 1, "o-", color="C0", label="training")
-        (self.size_val,) = self.ax_size.semilogx(sizes, sizes * 0.0 + 1, "o-", color="C1", label="validation")
-        (self.here,) = self.ax_size.plot([], [], "s", color="k", ms=9, mfc="none", mew=2)
-        self.ax_size.set(xlabel="training-set size (log)", ylabel="final loss (log)", yscale="log",
-                         ylim=self.LOSS_LIMITS, xlim=(sizes[0] / 1.3, sizes[-1] * 1.3),
-                         title="final losses against data")
+        (self.size_train,) = self.ax_size.semilogx(sizes, sizes * 0.0 + 1, "o-", color="C0",
+                                                   label="training")
+        (self.size_val,) = self.ax_size.semilogx(sizes, sizes * 0.0 + 1, "o-", color="C1",
+                                                 label="validation")
+        (self.here,) = self.ax_size.plot([], [], "s", color="k", ms=9, mfc="none", mew=2,
+                                         label="this run")
+        self.ax_size.set(xlabel="training-set size (log)", ylabel="loss of the final weights (log)",
+                         yscale="log", ylim=self.LOSS_LIMITS, xlim=(sizes[0] / 1.3, sizes[-1] * 1.3),
+                         title=f"learning curve: {self.grid.updates:,} updates per run")
+        self.ax_size.title.set_fontsize(10)
+        self.ax_size.legend(loc="lower right", fontsize=8)
         fig.tight_layout()
-        self.live = LiveFigure(fig, animated=[self.train_line, self.val_line, self.best, self.size_train,
-                                              self.size_val, self.here])
+        self.live = LiveFigure(fig, animated=[self.train_line, self.val_line, self.best,
+                                              self.size_train, self.size_val, self.here,
+                                              self.ax_run.title])
 
     def update(self, change=None) -> TuningFrame:
         """Select, redraw (blitted: the axes never change), return the frame."""
-        f = tuning_frame(self.grid, self.controls["model_name"].value, self.controls["training_size"].value)
+        f = tuning_frame(self.grid, self.controls["model_name"].value,
+                         self.controls["training_size"].value)
         low, high = self.LOSS_LIMITS
-        self.train_line.set_ydata(np.clip(f.epoch_train, low, high))
-        self.val_line.set_ydata(np.clip(f.epoch_val, low, high))
+        self.train_line.set_data(f.epoch_updates, np.clip(f.epoch_train, low, high))
+        self.val_line.set_data(f.epoch_updates, np.clip(f.epoch_val, low, high))
         k = int(np.argmin(f.epoch_val))
-        self.best.set_data([k], [np.clip(f.epoch_val[k], low, high)])
+        self.best.set_data([f.epoch_updates[k]], [np.clip(f.epoch_val[k], low, high)])
         self.size_train.set_ydata(np.clip(f.size_train, low, high))
         self.size_val.set_ydata(np.clip(f.size_val, low, high))
         j = f.size_index
-        self.here.set_data([self.grid.sizes[j]] * 2, np.clip([f.size_train[j], f.size_val[j]], low, high))
+        self.here.set_data([self.grid.sizes[j]] * 2,
+                           np.clip([f.size_train[j], f.size_val[j]], low, high))
+        self.ax_run.set_title(f.title, fontsize=10)
         self.status.value = status_text(f.status, f.ok)
         self.live.refresh()
         self.frame = f
