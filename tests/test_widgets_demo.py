@@ -19,6 +19,15 @@ def test_status_names_what_happened(lr, word):
     assert word in parabola_frame(lr).status
 
 
+@pytest.mark.parametrize("lr, words", [
+    # |1 - 2 lr| by hand: 0.1 -> 0.8, 0.7 -> 0.4, 1.5 -> 2
+    (0.1, "converging: |w| shrinks by a factor of 0.8 per step"),
+    (0.7, "oscillating: |w| shrinks by a factor of 0.4 per step"),
+    (1.5, "diverging: |w| grows by a factor of 2 per step")])
+def test_status_gives_the_factor_per_step(lr, words):
+    assert words in parabola_frame(lr).status
+
+
 @pytest.mark.parametrize("bad", [0, -0.1, float("nan")])
 def test_rejects_non_positive_learning_rate(bad):
     with pytest.raises(ValueError, match="learning_rate"):

@@ -31,7 +31,7 @@ def parabola_frame(learning_rate: float, steps: int = 20, w0: float = 1.0) -> Pa
 
     >>> f = parabola_frame(0.25, steps=2)
     >>> f.w.tolist(), f.status
-    ([1.0, 0.5, 0.25], 'converging: |w| shrinks by 0.5 per step')
+    ([1.0, 0.5, 0.25], 'converging: |w| shrinks by a factor of 0.5 per step')
     """
     lr = check_real("learning_rate", learning_rate, low=0, low_open=True)
     steps = check_int("steps", steps, low=1)
@@ -39,10 +39,10 @@ def parabola_frame(learning_rate: float, steps: int = 20, w0: float = 1.0) -> Pa
     w = w0 * factor ** np.arange(steps + 1)
     if abs(factor) < 1:
         kind = "converging" if factor >= 0 else "converging while oscillating"
-        return ParabolaFrame(w, w**2, f"{kind}: |w| shrinks by {abs(factor):.3g} per step", True)
+        return ParabolaFrame(w, w**2, f"{kind}: |w| shrinks by a factor of {abs(factor):.3g} per step", True)
     if abs(factor) == 1:
         return ParabolaFrame(w, w**2, "bouncing between +w0 and -w0 forever (lr = 1)", False)
-    return ParabolaFrame(w, w**2, f"diverging: |w| grows by {abs(factor):.3g} per step", False)
+    return ParabolaFrame(w, w**2, f"diverging: |w| grows by a factor of {abs(factor):.3g} per step", False)
 
 
 class ParabolaDemo:
@@ -52,6 +52,7 @@ class ParabolaDemo:
         self.steps = steps
         self.controls = {"learning_rate": widgets.FloatLogSlider(
             value=learning_rate, base=10, min=-2, max=0.3, step=0.05, description="learning rate",
+            style={"description_width": "initial"},
             readout_format=".3f", continuous_update=True)}
         self.status = widgets.HTML()
         fig, (self.ax_path, self.ax_loss) = plt.subplots(1, 2, figsize=(8, 3))
