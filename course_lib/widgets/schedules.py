@@ -17,7 +17,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from course_lib import schedules
-from course_lib._checks import check_choice, check_int, check_real
+from course_lib._checks import check_array, check_choice, check_int, check_real
 from course_lib.data import load_diabetes, standardize, train_val_test_split
 from course_lib.widgets._live import LiveFigure, show_widget, status_text
 
@@ -46,9 +46,13 @@ class LeastSquaresProblem:
     batches: np.ndarray  # (steps, B): the sample indices of each step's batch
 
 
-def least_squares_problem(X, y, *, batch_size: int = 16, steps: int = 400, seed: int = 0
-                          ) -> LeastSquaresProblem:
-    """Precompute the batches of ``steps`` SGD steps (reshuffled every epoch with ``seed``).
+def least_squares_problem(X, y, *, batch_size: int = 16, steps: int = 400, seed: int = 0,
+                          reshuffle: bool = True) -> LeastSquaresProblem:
+    """Precompute the batches of ``steps`` SGD steps, drawn with ``seed``.
+
+    ``reshuffle=True`` (Keras's ``shuffle=True``): every epoch walks through a fresh permutation
+    (the last incomplete batch dropped). ``reshuffle=False``: every batch is ``batch_size``
+    distinct samples drawn afresh, independently of the other steps (the textbook SGD).
 
     >>> p = least_squares_problem(np.eye(3), np.ones(3), batch_size=3, steps=2)
     >>> p.G.shape, round(p.initial_excess, 12)
@@ -59,9 +63,13 @@ def least_squares_problem(X, y, *, batch_size: int = 16, steps: int = 400, seed:
     n, B = len(Xb), check_int("batch_size", batch_size, low=1, high=len(Xb))
     steps = check_int("steps", steps, low=1)
     rng = np.random.default_rng(check_int("seed", seed, low=0))
-    per_epoch = n // B  # drop the last incomplete batch so every step has B samples
-    order = np.concatenate([rng.permutation(n)[:per_epoch * B] for _ in range(-(-steps // per_epoch))])
-    batches = order[:steps * B].reshape(steps, B)
+    if reshuffle:
+        per_epoch = n // B  # drop the last incomplete batch so every step has B samples
+        epochs = -(-steps // per_epoch)
+        order = np.concatenate([rng.permutation(n)[:per_epoch * B] for _ in range(epochs)])
+        batches = order[:steps * B].reshape(steps, B)
+    else:
+        batches = rng.permuted(np.tile(np.arange(n), (steps, 1)), axis=1)[:, :B]
     Xt, yt = Xb[batches], y[batches]
     G = (2.0 / B) * np.einsum("tbi,tbj->tij", Xt, Xt)
     h = (2.0 / B) * np.einsum("tbi,tb->ti", Xt, yt)
@@ -70,18 +78,22 @@ def least_squares_problem(X, y, *, batch_size: int = 16, steps: int = 400, seed:
     return LeastSquaresProblem(G, h, A, w_star, float(w_star @ A @ w_star), batches)
 
 
-def diabetes_problem(batch_size: int = 16, steps: int = 400, seed: int = 0) -> LeastSquaresProblem:
+def diabetes_problem(batch_size: int = 16, steps: int = 400, seed: int = 0,
+                     reshuffle: bool = True) -> LeastSquaresProblem:
     """The widget's problem: diabetes, training part (60 %), features and target standardized."""
     d = load_diabetes()
     split, _ = standardize(train_val_test_split(d.X, d.y, seed=0))
     y = (split.y_train - split.y_train.mean()) / split.y_train.std()
-    return least_squares_problem(split.X_train, y, batch_size=batch_size, steps=steps, seed=seed)
+    return least_squares_problem(split.X_train, y, batch_size=batch_size, steps=steps, seed=seed,
+                                 reshuffle=reshuffle)
 
 
 def linear_warmup(schedule: Callable, warmup_steps: int) -> Callable:
     """``lr(t) = schedule(0) * t / w`` for ``t < w``, then ``schedule(t - w)``: a ramp from 0.
 
-    For a cosine decay this is Keras's ``CosineDecay(0.0, ..., warmup_target, warmup_steps)``.
+    ``schedule(0)`` is the *peak* the ramp reaches. For a cosine decay this is Keras's
+    ``CosineDecay(0.0, ..., warmup_target=peak, warmup_steps=w)``: there Keras's
+    ``initial_learning_rate`` is the ramp's *start* (0 here), and the peak is ``warmup_target``.
 
     >>> linear_warmup(schedules.constant(0.1), 4)(np.arange(6)).tolist()
     [0.0, 0.025, 0.05, 0.075, 0.1, 0.1]
@@ -105,6 +117,8 @@ def build_schedule(name: str, initial_learning_rate: float, decay_rate: float = 
 
     ``piecewise_constant`` multiplies the rate by ``decay_rate`` after every ``decay_steps``;
     ``cosine_decay`` ends at ``end_learning_rate`` (its ``alpha`` is end / initial, at most 1).
+    With ``warmup_steps > 0``, ``initial_learning_rate`` is the peak reached after the ramp
+    (Keras's ``warmup_target``), not the rate at step 0.
 
     >>> build_schedule("piecewise_constant", 1.0, 0.5, 2, total_steps=5)(np.arange(6)).tolist()
     [1.0, 1.0, 1.0, 0.5, 0.5, 0.25]
@@ -128,10 +142,12 @@ def build_schedule(name: str, initial_learning_rate: float, decay_rate: float = 
     return linear_warmup(base, warmup_steps)
 
 
-def sgd_excess_loss(problem: LeastSquaresProblem, learning_rates) -> list[tuple[np.ndarray, int | None]]:
+def sgd_excess_loss(problem: LeastSquaresProblem, learning_rates, start=None
+                    ) -> list[tuple[np.ndarray, int | None]]:
     """SGD runs, one per row of ``learning_rates`` (``(runs, T)``; row ``r`` uses rate ``[r, t]``
-    at step ``t``). For each: ``L(w_t) - L*`` for t = 0.. and the step at which the run
-    diverged (loss above ``DIVERGED`` times its start; the curve stops before it), or ``None``.
+    at step ``t``), from the weights ``start`` (default 0; the bias last). For each: ``L(w_t) - L*``
+    for t = 0.. and the step at which the run diverged (loss above ``DIVERGED`` times
+    ``L(0) - L*``; the curve stops before it), or ``None``.
 
     The runs advance together, one ``matmul`` per step: ``w <- (I - lr G_t) w + lr h_t``.
 
@@ -145,6 +161,11 @@ def sgd_excess_loss(problem: LeastSquaresProblem, learning_rates) -> list[tuple[
     M = np.eye(d) - rates[:, :, None, None] * problem.G[:total]
     c = (rates[:, :, None] * problem.h[:total])[..., None]
     W = np.zeros((total + 1, runs, d, 1))
+    if start is not None:
+        w0 = check_array("start", start, ndim=1)
+        if w0.size != d:
+            raise ValueError(f"start must hold {d} weights (the bias last), got {w0.size}")
+        W[0] = w0[:, None]
     with np.errstate(over="ignore", invalid="ignore"):
         for t in range(total):
             W[t + 1] = M[:, t] @ W[t] + c[:, t]
@@ -191,7 +212,8 @@ def schedule_frame(problem: LeastSquaresProblem, name: str, initial_learning_rat
                    f", {base[-1] / loss[-1]:.2g}× lower than with {fixed}" if loss[-1] <= base[-1] else
                    f", {loss[-1] / base[-1]:.2g}× higher than with {fixed}")
     if np.any(np.diff(lr) > 0):
-        status += " — the rate rises at first (warmup)" if warmup_steps else " — the rate rises"
+        status += (f" — warmup: the rate rises from 0 to its peak {initial_learning_rate:.3g}" if warmup_steps
+                   else " — the rate rises")
     return ScheduleFrame(lr, loss, base, None, status, True)
 
 
@@ -240,6 +262,9 @@ class ScheduleExplorer:
         v = self.values()
         for key in ("decay_rate", "decay_steps", "staircase", "end_learning_rate"):
             self.controls[key].disabled = key not in USES[v["name"]]
+        # With warmup, eta_0 is the peak the ramp reaches (Keras: warmup_target), not the start.
+        self.controls["initial_learning_rate"].description = (
+            "peak rate η₀" if v["warmup_steps"] else "initial rate η₀")
         frame = schedule_frame(self.problem, **v)
         low, high = self.LOSS_LIMITS
         self.lr_line.set_ydata(frame.learning_rate)
