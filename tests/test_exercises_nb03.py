@@ -84,3 +84,47 @@ def test_gradient_descent_mistakes():
     for func, words in cases:
         feedback = check_gradient_descent(func)
         assert not feedback.ok and words in feedback.message, (words, feedback)
+
+
+def with_divergence_check(factor):
+    """The reference loop plus the check the notebook recommends: stop once ||grad|| > factor x the start."""
+    def gradient_descent(grad, theta, learning_rate, tol, max_steps):
+        start = np.linalg.norm(grad(theta))
+        for step in range(max_steps + 1):
+            norm = np.linalg.norm(grad(theta))
+            if norm <= tol:
+                return theta, step, True
+            if norm > factor * start or step == max_steps:
+                return theta, step, False
+            theta = theta - learning_rate * grad(theta)
+    return gradient_descent
+
+
+def test_gradient_descent_may_stop_a_diverging_run_early():
+    # On diag(1, 10) with lr 0.25 the steep component is multiplied by -1.5 per step, so the
+    # gradient norm (~10 * 1.5^t) first exceeds 1000 x its start (sqrt(101) = 10.05) at t = 18
+    # (1.5^17 = 985 < 1005 < 1.5^18 = 1478); a check at factor 1 fires after the first update.
+    for factor, stop in [(1000.0, 18), (1.0, 1)]:
+        feedback = check_gradient_descent(with_divergence_check(factor))
+        assert feedback.ok and f"stopped the diverging run after {stop} updates" in feedback.message
+
+
+def test_gradient_descent_early_stop_mistakes():
+    def previous_theta(grad, theta, learning_rate, tol, max_steps):   # reports the iterate before
+        out, steps, ok = with_divergence_check(1000.0)(grad, theta, learning_rate, tol, max_steps)
+        return (out, steps, ok) if ok or steps == max_steps else (out, steps + 1, ok)
+
+    def gives_up_at_once(grad, theta, learning_rate, tol, max_steps):
+        if learning_rate > 0.2:
+            return theta, 0, False
+        return reference(grad, theta, learning_rate, tol, max_steps)
+
+    def budget_off_by_one(grad, theta, learning_rate, tol, max_steps):  # gives up one update early
+        out = reference(grad, theta, learning_rate, tol, max_steps - 1)
+        return out if out[2] else (out[0], out[1], False)
+
+    for func, words in [(previous_theta, "not the iterate after 19 updates"),
+                        (gives_up_at_once, "before the first update"),
+                        (budget_off_by_one, "steps must be 10, got 9")]:
+        feedback = check_gradient_descent(func)
+        assert not feedback.ok and words in feedback.message, (words, feedback)

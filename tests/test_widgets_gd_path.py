@@ -5,6 +5,7 @@ the MSE formula and course_lib.models for the surface, the closed form
 theta_t - theta* = (I - lr A)^t (theta_0 - theta*) for the path, and hand calculation for the
 step at which a run converges or diverges.
 """
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -12,8 +13,8 @@ from hypothesis import strategies as st
 
 from course_lib.models import LinearRegression
 from course_lib.synthetic import QuadraticBowl, make_linear_regression
-from course_lib.widgets.gd_path import (DIVERGENCE_FACTOR, GDPathWidget, LossSurface, gd_path,
-                                        linear_regression_surface)
+from course_lib.widgets.gd_path import (DIVERGENCE_FACTOR, GDPathWidget, LossSurface, default_extent,
+                                        draw_contours, gd_path, linear_regression_surface)
 
 
 @pytest.fixture(scope="module")
@@ -130,6 +131,16 @@ def test_surface_rejects_degenerate_data():
         linear_regression_surface([2.0, 2.0, 2.0], [1.0, 2.0, 3.0])
     with pytest.raises(ValueError, match="same length"):
         linear_regression_surface([1.0, 2.0], [1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="labels must be two strings"):
+        linear_regression_surface([1.0, 2.0], [1.0, 2.0], labels=("w",))
+
+
+def test_contours_carry_the_surface_labels():
+    s = linear_regression_surface([-1.0, 1.0], [0.0, 2.0], labels=("w_z", "b_z"))
+    fig, ax = plt.subplots()
+    draw_contours(ax, s, default_extent(s, (0.0, 0.0)))
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("w_z", "b_z") and np.allclose(s.bowl.minimizer, [1.0, 1.0])
+    plt.close(fig)
 
 
 def test_widget_sliders_redraw_and_extremes_still_draw(data):

@@ -90,15 +90,22 @@ def check_steps_to_converge(answer) -> Feedback:
                            "with ‖∇L‖ ≤ 1e-3.")
 
 
+#: The diverging case: |1 - 0.25 * 10| = 1.5 > 1, so from the first update on every iterate is
+#: farther from the minimum than the start; a divergence check may stop it at any step >= 1.
+DIVERGING = "a diverging learning rate (0.25 > 2/10)"
+
+
 def _problems() -> list[tuple[str, np.ndarray, float, float, int, int | None]]:
-    """(name, A, learning_rate, tol, max_steps, expected steps or None = budget spent)."""
+    """(name, A, learning_rate, tol, max_steps, expected steps or None = never converges)."""
     return [("the ill-conditioned bowl diag(1, 10)", np.diag([1.0, 10.0]), 0.1, 1e-3, 500, 66),
             ("a tight budget", np.diag([1.0, 10.0]), 0.1, 1e-3, 10, None),
-            ("a diverging learning rate (0.25 > 2/10)", np.diag([1.0, 10.0]), 0.25, 1e-3, 40, None)]
+            (DIVERGING, np.diag([1.0, 10.0]), 0.25, 1e-3, 40, None)]
 
 
 def check_gradient_descent(func: Callable | None) -> Feedback:
     """Exercise 3: ``gradient_descent(grad, theta0, learning_rate, tol, max_steps) -> (theta, steps, converged)``.
+
+    On the diverging rate, stopping early (a divergence check) is as right as spending the budget.
 
     >>> def gd(grad, theta, learning_rate, tol, max_steps):
     ...     for step in range(max_steps + 1):
@@ -115,42 +122,69 @@ def check_gradient_descent(func: Callable | None) -> Feedback:
                             "and pass it.")
     if not callable(func):
         return Feedback(False, f"pass the function itself (no parentheses), got a {type(func).__name__}.")
-    start = np.array([1.0, 1.0])
+    note = ""
     for name, A, lr, tol, budget, expected in _problems():
-        calls = [0]
-
-        def grad(theta, A=A, calls=calls, budget=budget):
-            calls[0] += 1
-            if calls[0] > 3 * budget + 10:
-                raise RuntimeError("gradient budget exceeded")
-            return A @ np.asarray(theta, dtype=float)
-
-        try:
-            result = func(grad, start.copy(), lr, tol, budget)
-        except RuntimeError as exc:
-            if "budget exceeded" in str(exc):
-                return Feedback(False, f"on {name} your function kept going past max_steps = {budget}: stop "
-                                       "after max_steps updates even when the criterion is not met.")
-            return Feedback(False, f"on {name} your function raised RuntimeError: {exc}")
-        except Exception as exc:  # the learner's code may raise anything; report it, don't crash
-            return Feedback(False, f"on {name} your function raised {type(exc).__name__}: {exc}")
-        verdict = _judge(result, name, A, lr, budget, expected, start)
+        result = _run(func, name, A, lr, tol, budget)
+        if isinstance(result, Feedback):
+            return result
+        verdict = _judge(result, name, A, lr, budget, expected)
         if verdict is not None:
             return verdict
+        if name == DIVERGING and result[1] < budget:
+            note = (f" Your divergence check stopped the diverging run after {result[1]} updates instead "
+                    f"of spending all {budget}: good.")
     return Feedback(True, "it stops when ‖∇L‖ ≤ tol (66 steps on diag(1, 10)), respects the budget and "
-                          "reports a diverging or unfinished run as not converged.")
+                          "reports a diverging or unfinished run as not converged." + note)
 
 
-def _judge(result, name, A, lr, budget, expected, start) -> Feedback | None:
+def _run(func: Callable, name: str, A: np.ndarray, lr: float, tol: float, budget: int):
+    """The learner's result on one problem, or a Feedback if it raised or ran past the budget."""
+    calls = [0]
+
+    def grad(theta):
+        calls[0] += 1
+        if calls[0] > 3 * budget + 10:
+            raise RuntimeError("gradient budget exceeded")
+        return A @ np.asarray(theta, dtype=float)
+
+    try:
+        return func(grad, np.array([1.0, 1.0]), lr, tol, budget)
+    except RuntimeError as exc:
+        if "budget exceeded" in str(exc):
+            return Feedback(False, f"on {name} your function kept going past max_steps = {budget}: stop "
+                                   "after max_steps updates even when the criterion is not met.")
+        return Feedback(False, f"on {name} your function raised RuntimeError: {exc}")
+    except Exception as exc:  # the learner's code may raise anything; report it, don't crash
+        return Feedback(False, f"on {name} your function raised {type(exc).__name__}: {exc}")
+
+
+def _iterate(A: np.ndarray, lr: float, steps: int) -> np.ndarray:
+    """The ``steps``-th gradient-descent iterate from (1, 1): (I - lr A)^steps (1, 1)."""
+    return np.linalg.matrix_power(np.eye(2) - lr * A, steps) @ np.array([1.0, 1.0])
+
+
+def _judge(result, name, A, lr, budget, expected) -> Feedback | None:
     if not (isinstance(result, tuple) and len(result) == 3):
         return Feedback(False, "return a tuple (theta, steps, converged).")
     theta, steps, converged = result
     if expected is None:
         if converged:
             return Feedback(False, f"on {name} the criterion is never met: converged must be False.")
+        count = as_number(steps)
+        if name == DIVERGING and count is not None and count == int(count) and 1 <= count < budget:
+            if not np.allclose(np.asarray(theta, dtype=float), _iterate(A, lr, int(count)), rtol=1e-6):
+                return Feedback(False, f"on {name} you stopped after {steps} updates (a divergence check: "
+                                       f"fine), but theta is not the iterate after {steps} updates.")
+            return None
+        if name == DIVERGING and count == 0:
+            return Feedback(False, f"on {name} you stopped before the first update: nothing has diverged "
+                                   "yet at the start; update, then check.")
+        if steps != budget and name == DIVERGING:
+            return Feedback(False, f"on {name} steps must be {budget} (the whole budget) or, with a "
+                                   f"divergence check, the number of updates made when it fired; got {steps}.")
         if steps != budget:
-            return Feedback(False, f"on {name} the whole budget is spent: steps must be {budget}, "
-                                   f"got {steps}.")
+            return Feedback(False, f"on {name} the whole budget is spent: steps must be {budget}, got {steps} "
+                                   "(this run converges, only too slowly for the budget).")
         return None
     if not converged:
         return Feedback(False, f"on {name} gradient descent does converge: return converged=True once "
@@ -160,8 +194,7 @@ def _judge(result, name, A, lr, budget, expected, start) -> Feedback | None:
         return Feedback(False, f"on {name} the first iterate with ‖∇L‖ ≤ 1e-3 comes after {expected} "
                                f"updates; you report {steps} (one check {hint}? test the criterion before "
                                "each update).")
-    target = np.linalg.matrix_power(np.eye(2) - lr * A, expected) @ start
-    if not np.allclose(np.asarray(theta, dtype=float), target, rtol=1e-6, atol=1e-9):
+    if not np.allclose(np.asarray(theta, dtype=float), _iterate(A, lr, expected), rtol=1e-6, atol=1e-9):
         return Feedback(False, f"the step count is right but theta is not the {expected}-th iterate: "
                                "is the update theta - learning_rate * grad(theta)?")
     return None

@@ -50,8 +50,10 @@ class LossSurface:
         return float(2.0 / self.bowl.eigenvalues[-1])
 
 
-def linear_regression_surface(x, y) -> LossSurface:
+def linear_regression_surface(x, y, labels: tuple[str, str] = ("w", "b")) -> LossSurface:
     r"""The MSE surface of ``y ~ w x + b`` over ``(w, b)``: Hessian, least-squares minimum and loss.
+
+    ``labels`` name the two coordinates on plots (e.g. ``("w_z", "b_z")`` for a standardized x).
 
     ``A = (2/n) [[sum x^2, sum x], [sum x, n]]``; ``theta*`` solves the normal equations
     (computed with ``np.linalg.lstsq``); ``L*`` is the mean squared residual there.
@@ -71,7 +73,9 @@ def linear_regression_surface(x, y) -> LossSurface:
     if np.linalg.eigvalsh(hessian)[0] <= 1e-12 * np.abs(hessian).max():
         raise ValueError("x must take at least two different values (else (w, b) has no unique minimum)")
     residual = design @ theta - y
-    return LossSurface(QuadraticBowl(hessian, theta), float(residual @ residual / n))
+    if len(labels) != 2 or not all(isinstance(label, str) for label in labels):
+        raise ValueError(f"labels must be two strings (the names of w and b), got {labels!r}")
+    return LossSurface(QuadraticBowl(hessian, theta), float(residual @ residual / n), tuple(labels))
 
 
 @dataclass(frozen=True)
