@@ -69,6 +69,17 @@ def test_extremes_say_what_happened():
     assert not f.ok and "diverged in epoch 0" in f.status and np.isnan(f.val_loss[1:]).all()
 
 
+def test_a_rate_that_underflows_float32_is_reported_as_such():
+    # patience 0 and a min_delta nothing beats: a cut at the end of every epoch from epoch 1 on,
+    # the rate after k cuts ~ 0.4 * 0.05^k, kept in float32 (as Keras keeps it), whose smallest
+    # positive number is 1.4e-45. After 33 cuts it is 4.7e-44 (33 units of 1.4e-45), after 34
+    # 2.3e-45 -> 2 units, after 35 0.1 units -> 0. Then the rate is no longer above min_lr = 0,
+    # and Keras cuts no more.
+    f = plateau_frame(PROBLEM, 0.05, 0, 1e9, 0)
+    assert f.cuts.tolist() == list(range(1, 36)) and f.learning_rates[-1] == 0.0
+    assert "final rate 0 (underflowed" in f.status and not f.ok
+
+
 @pytest.mark.parametrize("kwargs, word", [
     ({"factor": 1.0}, "factor"), ({"patience": -1}, "patience"),
     ({"min_delta": -0.1}, "min_delta"), ({"cooldown": 0.5}, "cooldown")])

@@ -166,7 +166,7 @@ def _judge(problem, vals, lrs, cuts, lr0) -> tuple[str, bool]:
     where = ", ".join(map(str, cuts[:6])) + (", ..." if len(cuts) > 6 else "")
     cut_text = f"{len(cuts)} cut(s) (after epochs {where})" if len(cuts) else "no cut"
     final = float(vals[-5:].mean())
-    summary = (f"{cut_text}; final rate {lrs[-1]:.2g}; last-5-epoch val loss {final:.3f} "
+    summary = (f"{cut_text}; final rate {_rate_text(lrs[-1])}; last-5-epoch val loss {final:.3f} "
                f"(floor {problem.floor:.3f})")
     if final <= CONVERGED * problem.floor:
         return summary, True
@@ -178,6 +178,17 @@ def _judge(problem, vals, lrs, cuts, lr0) -> tuple[str, bool]:
     return summary + " — not converged yet", False
 
 
+def _rate_text(lr: float) -> str:
+    """A rate for the status line; a 0 says why (the rate is kept in float32, as in Keras).
+
+    >>> _rate_text(0.025), _rate_text(3e-30), _rate_text(0.0)
+    ('0.025', '3e-30', "0 (underflowed: below float32's smallest number, 1.4e-45, as in Keras)")
+    """
+    if lr > 0:
+        return f"{lr:.2g}"
+    return "0 (underflowed: below float32's smallest number, 1.4e-45, as in Keras)"
+
+
 class PlateauExplorer:
     """factor, patience, min_delta, cooldown -> learning-rate and validation-loss curves."""
 
@@ -185,12 +196,14 @@ class PlateauExplorer:
                  min_delta: float = 0.01, cooldown: int = 0, initial_learning_rate: float = 0.4):
         self.problem = plateau_problem() if problem is None else problem
         self.lr0 = check_real("initial_learning_rate", initial_learning_rate, low=0, low_open=True)
+        whole = {"style": {"description_width": "initial"}}  # show each description whole
         self.controls = {
-            "factor": widgets.FloatSlider(value=factor, min=0.05, max=0.95, step=0.05, description="factor"),
-            "patience": widgets.IntSlider(value=patience, min=0, max=15, description="patience"),
+            "factor": widgets.FloatSlider(value=factor, min=0.05, max=0.95, step=0.05, description="factor",
+                                          **whole),
+            "patience": widgets.IntSlider(value=patience, min=0, max=15, description="patience", **whole),
             "min_delta": widgets.FloatSlider(value=min_delta, min=0.0, max=0.2, step=0.005,
-                                             readout_format=".3f", description="min_delta"),
-            "cooldown": widgets.IntSlider(value=cooldown, min=0, max=10, description="cooldown"),
+                                             readout_format=".3f", description="min_delta", **whole),
+            "cooldown": widgets.IntSlider(value=cooldown, min=0, max=10, description="cooldown", **whole),
         }
         self.status = widgets.HTML()
         self._build_figure()

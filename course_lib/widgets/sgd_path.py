@@ -168,14 +168,16 @@ class SGDPathWidget:
         self.stats = {b: batch_statistics(x, y, orders, b) for b in sizes}  # the precomputed part
         # The slider ends just below full batch's 2 / lambda_max (exponent rounded down to 0.01).
         top = np.floor(100 * np.log10(self.surface.stable_learning_rate)) / 100
+        whole = {"style": {"description_width": "initial"}}  # show each description whole
         self.controls = {
-            "batch_size": widgets.SelectionSlider(options=sizes, description="batch size",
-                                                  value=check_choice("batch_size", batch_size, sizes)),
+            "batch_size": widgets.SelectionSlider(
+                options=sizes, description="batch size", value=check_choice("batch_size", batch_size, sizes),
+                **whole),
             "learning_rate": widgets.FloatLogSlider(
                 value=check_real("learning_rate", learning_rate, low=0, low_open=True), base=10, min=top - 3,
-                max=top, step=0.05, description="learning rate", readout_format=".3g"),
+                max=top, step=0.05, description="learning rate", readout_format=".3g", **whole),
             "decay": widgets.FloatSlider(value=check_real("decay", decay, low=0, high=5), min=0.0, max=5.0,
-                                         step=0.1, description="decay")}
+                                         step=0.1, description="decay", **whole)}
         self.status = widgets.HTML()
         self._build_figure(epochs)
         for control in self.controls.values():
@@ -202,7 +204,8 @@ class SGDPathWidget:
                                                   label="full batch, same lr")
         self.ax_loss.legend(loc="lower left", fontsize=8)
         self.ax_loss.set(xlim=(0, epochs), ylim=(1e-9 * excess0, 10 * DIVERGENCE_FACTOR * excess0),
-                         xlabel="epoch", ylabel="L(θ) − L* on all data (log)", title="excess loss per step")
+                         xlabel="epoch", ylabel="L(θ) − L* on all data (log)",
+                         title="excess loss per step")
         self.note = self.ax_loss.text(0.98, 0.95, "", transform=self.ax_loss.transAxes, ha="right",
                                       va="top")
         fig.tight_layout()
