@@ -60,6 +60,21 @@ def test_clipping_or_scheduling():
     assert "give a dict" in nb05.check_clipping_or_scheduling(["clipping"]).message
 
 
+def test_clipping_or_scheduling_explains_each_wrong_label():
+    fb = nb05.check_clipping_or_scheduling({**RIGHT, "f": "scheduling", "e": "clipping"})
+    assert not fb.ok and fb.message.startswith("e, f not right yet")
+    assert "a schedule never reads the gradient" in fb.message and "never reads them" in fb.message
+    assert "a:" not in fb.message                      # only the wrong ones are explained
+
+
+def test_statement_f_holds_for_clipping_and_not_for_scheduling():
+    """The notebook's table: clipping acts only on steps whose gradient exceeds c, reading that
+    gradient alone; schedules act on every step and never read the gradient. Statement f must
+    match the clipping row, not mix in 'every step' (the scheduling row)."""
+    f = nb05.STATEMENTS["f"]
+    assert "gradient" in f and "every" not in f and RIGHT["f"] == "clipping"
+
+
 def test_clip_by_norm_accepts_a_correct_function():
     def mine(g, c):
         return g * c / max(np.sqrt(np.sum(g * g)), c)

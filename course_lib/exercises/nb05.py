@@ -25,11 +25,21 @@ STATEMENTS = {
     "c": "keeps one rare, huge gradient from throwing the weights far away",
     "d": "is what the chapter's §3.4 (学习率裁剪) is really about",
     "e": "depends on the epoch number or on the validation curve",
-    "f": "acts on every single step and looks only at the current gradient",
+    "f": "decides from the current step's gradient alone, and leaves a short gradient as it is",
 }
 _KINDS = {"a": "clipping", "b": "scheduling", "c": "clipping", "d": "scheduling",
           "e": "scheduling", "f": "clipping"}
-
+#: why each statement belongs where it does (shown for the statements labelled wrong)
+_WHY = {
+    "a": "a: changing the gradient vector itself is clipping.",
+    "b": "b: a rate cut driven by the validation curve is performance-based scheduling.",
+    "c": "c: surviving rare, huge gradients is what clipping is for.",
+    "d": "d: §3.4 adjusts the learning rate by training time and by the performance curve: "
+         "scheduling, whatever the word 裁剪 suggests.",
+    "e": "e: step or epoch counters and validation curves drive schedules; clipping never reads them.",
+    "f": "f: a schedule never reads the gradient; clipping reads only the current step's gradient, "
+         "and a gradient shorter than the threshold passes unchanged.",
+}
 
 
 def check_inverse_time_lr(answer: float | None) -> Feedback:
@@ -149,7 +159,8 @@ def check_clipping_or_scheduling(answers: dict[str, str] | None) -> Feedback:
     wrong = [k for k in _KINDS if norm[k] != _KINDS[k]]
     if wrong:
         return Feedback(False, f"{', '.join(wrong)} not right yet: clipping changes the gradient of "
-                               "one step; scheduling changes the learning rate over training.")
+                               "one step; scheduling changes the learning rate over training. "
+                        + " ".join(_WHY[k] for k in wrong))
     return Feedback(True, "clipping bounds each step's gradient; scheduling sets the learning rate "
                           "from the step, the epoch or the validation curve. §3.4 is scheduling.")
 
