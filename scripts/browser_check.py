@@ -61,13 +61,14 @@ def start_lab(folder: Path, port: int, token: str) -> subprocess.Popen:
 
 
 def run_all(page: Page) -> None:
+    """Run → Run All Cells, then wait until every code cell shows an execution count."""
     page.get_by_role("menuitem", name="Run", exact=True).click()
     page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
-    # Finished when no cell shows the "[*]" busy prompt and the kernel is idle.
     page.wait_for_function(
-        "() => document.querySelectorAll('.jp-InputPrompt').length > 0 && "
-        "![...document.querySelectorAll('.jp-InputPrompt')].some(p => p.textContent.includes('*'))",
-        timeout=180_000)
+        "() => { const p = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];"
+        " return p.length > 0 && p.every(e => /\\[\\d+\\]/.test(e.textContent))"
+        " || document.querySelector(\"[data-mime-type='application/vnd.jupyter.error']\") !== null; }",
+        timeout=300_000)
     wait_idle(page)
 
 
@@ -117,8 +118,12 @@ def check(notebook: Path, out_dir: Path) -> list[str]:
                     page.screenshot(path=str(out_dir / f"browser-{notebook.stem}-failed.png"), full_page=True)
                     raise
                 errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
-                if page.locator(".jp-RenderedText[data-mime-type='application/vnd.jupyter.error']").count():
-                    problems.append(f"{notebook.name}: a cell raised an error in JupyterLab")
+                error = page.locator("[data-mime-type='application/vnd.jupyter.error']")
+                if error.count():
+                    problems.append(f"{notebook.name}: a cell raised an error in JupyterLab: "
+                                    f"{error.first.inner_text()[:500]}")
+                    browser.close()
+                    return problems
                 try:
                     before, after = figure_after_slider(page)
                 except Exception:
