@@ -14,12 +14,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import statistics  # noqa: E402
-import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from benchmarks.widget_timing import time_control_changes  # noqa: E402
+from benchmarks.widget_timing import time_calls, time_control_changes  # noqa: E402
 from course_lib.plotting import use_course_style  # noqa: E402
 from course_lib.synthetic import make_sine_regression  # noqa: E402
 from course_lib.widgets.regularization import (RegularizationExplorer, fit_grid,  # noqa: E402
@@ -36,15 +34,6 @@ def slider_positions(slider) -> list[float]:
     return values + values[::-1]
 
 
-def _timed(call, repeats: int) -> dict:
-    samples = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        call()
-        samples.append((time.perf_counter() - start) * 1000)
-    samples.sort()
-    return {"median_ms": statistics.median(samples), "p90_ms": samples[int(0.9 * (repeats - 1))],
-            "changes": repeats}
 
 
 def run() -> list[dict]:
@@ -52,7 +41,7 @@ def run() -> list[dict]:
     use_course_style()
     data = (*make_sine_regression(12, seed=0), *make_sine_regression(50, seed=1))  # notebook 06's data
     rows = [{"benchmark": "regularization widget: fit_grid (once, in __init__)",
-             **_timed(lambda: fit_grid(*data), repeats=5), "target": "one-off, not a change", "ok": ""}]
+             **time_calls(lambda: fit_grid(*data), repeats=5), "target": "one-off, not a change", "ok": ""}]
     ui = RegularizationExplorer(*data, truth=lambda x: np.sin(2 * np.pi * x))
     for mix in (0.0, 0.5, 1.0):
         ui.controls["mix"].value = mix
@@ -64,7 +53,7 @@ def run() -> list[dict]:
                      **time_control_changes(ui, "mix", slider_positions(ui.controls["mix"]), repeats=2)})
     grid = ui.grid
     rows.append({"benchmark": "regularization widget: regularization_frame alone (compute only)",
-                 **_timed(lambda: regularization_frame(grid, 1e-4, 0.5), repeats=50)})
+                 **time_calls(lambda: regularization_frame(grid, 1e-4, 0.5), repeats=50)})
     return rows
 
 

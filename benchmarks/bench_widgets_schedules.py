@@ -13,12 +13,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import statistics  # noqa: E402
-import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from benchmarks.widget_timing import time_control_changes  # noqa: E402
+from benchmarks.widget_timing import time_calls, time_control_changes  # noqa: E402
 from course_lib.plotting import use_course_style  # noqa: E402
 from course_lib.widgets.schedules import SCHEDULES, USES, ScheduleExplorer, schedule_frame  # noqa: E402
 
@@ -50,7 +48,7 @@ def run() -> list[dict]:
                  for control in USES[name]]
     problem = ui.problem
     rows.append({"benchmark": "schedules widget: schedule_frame alone (compute only)",
-                 **_time_pure(lambda: schedule_frame(problem, "cosine_decay", 0.1, warmup_steps=50))})
+                 **time_calls(lambda: schedule_frame(problem, "cosine_decay", 0.1, warmup_steps=50), repeats=30)})
     return rows
 
 
@@ -60,15 +58,6 @@ def _drag(ui: ScheduleExplorer, control: str, label: str, repeats: int = 1) -> d
             **time_control_changes(ui, control, values, repeats=repeats)}
 
 
-def _time_pure(call, repeats: int = 30) -> dict:
-    samples = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        call()
-        samples.append((time.perf_counter() - start) * 1000)
-    samples.sort()
-    return {"median_ms": statistics.median(samples), "p90_ms": samples[int(0.9 * (repeats - 1))],
-            "changes": repeats}
 
 
 if __name__ == "__main__":

@@ -7,8 +7,20 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
+
+
+def time_calls(call: Callable[[], Any], repeats: int) -> dict:
+    """Call ``call`` ``repeats`` times; median and 90th-percentile milliseconds per call."""
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        call()
+        samples.append((time.perf_counter() - start) * 1000)
+    samples.sort()
+    return {"median_ms": statistics.median(samples), "p90_ms": samples[int(0.9 * (repeats - 1))],
+            "changes": repeats}
 
 
 def time_control_changes(widget: Any, control: str, values: Sequence[Any], repeats: int = 3) -> dict:
