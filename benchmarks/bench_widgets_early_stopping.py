@@ -16,7 +16,7 @@ matplotlib.use("Agg")
 
 import numpy as np  # noqa: E402
 
-from benchmarks.widget_timing import time_control_changes  # noqa: E402
+from benchmarks.widget_timing import print_rows, time_control_changes  # noqa: E402
 from course_lib.plotting import use_course_style  # noqa: E402
 from course_lib.widgets.early_stopping import EarlyStoppingExplorer, StoredRun  # noqa: E402
 
@@ -49,7 +49,4 @@ def run() -> list[dict]:
 
 
 if __name__ == "__main__":
-    for row in run():
-        print(f"{row['benchmark']:<45} median {row['median_ms']:6.1f} ms   p90 {row['p90_ms']:6.1f} ms"
-              f"   ({row['changes']} changes)")
-    print("target: median <= 50 ms per change")
+    print_rows(run())

@@ -16,7 +16,7 @@ matplotlib.use("Agg")
 
 import numpy as np  # noqa: E402
 
-from benchmarks.widget_timing import time_calls, time_control_changes  # noqa: E402
+from benchmarks.widget_timing import print_rows, time_calls, time_control_changes  # noqa: E402
 from course_lib.plotting import use_course_style  # noqa: E402
 from course_lib.widgets.schedules import SCHEDULES, USES, ScheduleExplorer, schedule_frame  # noqa: E402
 
@@ -61,7 +61,4 @@ def _drag(ui: ScheduleExplorer, control: str, label: str, repeats: int = 1) -> d
 
 
 if __name__ == "__main__":
-    for row in run():
-        print(f"{row['benchmark']:<62} median {row['median_ms']:6.1f} ms   p90 {row['p90_ms']:6.1f} ms"
-              f"   ({row['changes']} changes)")
-    print(f"target: median <= 50 ms per change; schedules: {', '.join(SCHEDULES)}")
+    print_rows(run(), note=f"schedules: {', '.join(SCHEDULES)}")

@@ -13,7 +13,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from benchmarks.widget_timing import time_control_changes  # noqa: E402
+from benchmarks.widget_timing import print_rows, time_control_changes  # noqa: E402
 from course_lib.data import load_digits, standardize, train_val_test_split  # noqa: E402
 from course_lib.models import MLP, SoftmaxRegression  # noqa: E402
 from course_lib.plotting import use_course_style  # noqa: E402
@@ -46,7 +46,4 @@ def run() -> list[dict]:
 
 
 if __name__ == "__main__":
-    for row in run():
-        print(f"{row['benchmark']:<72} median {row['median_ms']:7.1f} ms   p90 {row['p90_ms']:7.1f} ms"
-              f"   ({row['changes']} changes)")
-    print("target: median <= 50 ms per change")
+    print_rows(run())

@@ -38,3 +38,12 @@ def time_control_changes(widget: Any, control: str, values: Sequence[Any], repea
     samples.sort()
     return {"median_ms": statistics.median(samples),
             "p90_ms": samples[int(0.9 * (len(samples) - 1))], "changes": len(samples)}
+
+
+def print_rows(rows: list[dict], note: str = "") -> None:
+    """Print widget benchmark rows as an aligned table (the __main__ of each bench_widgets_* module)."""
+    width = max(len(r["benchmark"]) for r in rows)
+    for r in rows:
+        print(f"{r['benchmark']:<{width}} median {r['median_ms']:7.1f} ms   p90 {r['p90_ms']:7.1f} ms"
+              f"   ({r['changes']} changes)")
+    print("target: median <= 50 ms per change" + (f"; {note}" if note else ""))
