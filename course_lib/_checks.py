@@ -6,7 +6,9 @@ They return the value, converted, so a function can write ``n = check_int("n", n
 """
 from __future__ import annotations
 
+import math
 import numbers
+import reprlib
 from collections.abc import Iterable
 from typing import Any
 
@@ -23,14 +25,14 @@ def check_real(name: str, value: Any, *, low: float | None = None, high: float |
     Traceback (most recent call last):
     ValueError: learning_rate must be a finite number > 0, got 0
     """
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and np.isfinite(value)
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and _finite(value)
     if ok and low is not None:
         ok = value > low if low_open else value >= low
     if ok and high is not None:
         ok = value < high if high_open else value <= high
     if not ok:
         raise ValueError(f"{name} must be a finite number{_range_text(low, high, low_open, high_open)}, "
-                         f"got {value!r}")
+                         f"got {_show(value)}")
     return float(value)
 
 
@@ -47,7 +49,8 @@ def check_int(name: str, value: Any, *, low: int | None = None, high: int | None
     if ok and high is not None:
         ok = value <= high
     if not ok:
-        raise ValueError(f"{name} must be an integer{_range_text(low, high, False, False)}, got {value!r}")
+        raise ValueError(f"{name} must be an integer{_range_text(low, high, False, False)}, "
+                         f"got {_show(value)}")
     return int(value)
 
 
@@ -61,8 +64,10 @@ def check_choice(name: str, value: Any, allowed: Iterable[Any]) -> Any:
     ValueError: mode must be one of 'min', 'max', got 'auto'
     """
     allowed = tuple(allowed)
-    if value not in allowed:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}, got {value!r}")
+    # Compare by type and equality one by one: `value in allowed` would ask numpy for the truth
+    # value of an array (``mode=np.array(["min", "max"])``) or raise on an unhashable value.
+    if not any(_same_choice(value, a) for a in allowed):
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}, got {_show(value)}")
     return value
 
 
@@ -73,11 +78,11 @@ def check_array(name: str, value: Any, *, ndim: int | tuple[int, ...] | None = N
     >>> check_array("X", [[1.0, float("nan")]], ndim=2)
     Traceback (most recent call last):
     ValueError: X must contain only finite values; found 1 nan/inf
+    >>> check_array("X", None)
+    Traceback (most recent call last):
+    ValueError: X must be numeric (an array of real numbers), got None
     """
-    try:
-        arr = np.asarray(value, dtype=dtype)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be convertible to a numeric array ({exc})") from None
+    arr = _numeric_array(name, value, dtype)
     if ndim is not None:
         dims = (ndim,) if isinstance(ndim, int) else ndim
         if arr.ndim not in dims:
@@ -114,3 +119,96 @@ def _range_text(low, high, low_open, high_open) -> str:
     if high is not None:
         parts.append(f"{'<' if high_open else '<='} {high}")
     return (" " + " and ".join(parts)) if parts else ""
+
+
+def _finite(value: Any) -> bool:
+    """``value`` is a finite real number (a Python int too large for a float is not)."""
+    try:
+        return math.isfinite(float(value))
+    except (OverflowError, TypeError, ValueError):
+        return False
+
+
+def _same_choice(value: Any, allowed: Any) -> bool:
+    """``value`` equals ``allowed`` and is of a comparable type (no array truth values)."""
+    if isinstance(value, (np.ndarray, list, tuple, dict, set)):
+        return False
+    if isinstance(allowed, str) or isinstance(value, str):
+        return isinstance(value, str) and isinstance(allowed, str) and value == allowed
+    if isinstance(allowed, bool) or isinstance(value, bool):
+        return value is allowed or (isinstance(value, (bool, np.bool_)) and bool(value) == allowed)
+    if allowed is None or value is None:
+        return value is allowed
+    try:
+        return bool(value == allowed)
+    except Exception:  # an object whose __eq__ raises or returns an array is not a choice
+        return False
+
+
+def _show(value: Any, limit: int = 80) -> str:
+    """A short repr of ``value`` for an error message (never a megabyte, never a crash)."""
+    try:
+        text = reprlib.repr(value)
+    except Exception:  # a broken __repr__ must not hide the real error
+        text = f"<{type(value).__name__} object>"
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+_NUMERIC_KINDS = "biuf"
+
+
+def _numeric_array(name: str, value: Any, dtype: Any) -> np.ndarray:
+    """``value`` as an array of ``dtype``, refusing what numpy would silently turn into nan or
+    garbage: ``None`` (nan), strings ("1.5" parses), complex numbers (imaginary part dropped),
+    objects and ragged lists; an integer ``dtype`` refuses non-integral values instead of
+    truncating them."""
+    if value is None or isinstance(value, (str, bytes)):
+        raise ValueError(f"{name} must be numeric (an array of real numbers), got {_show(value)}")
+    try:
+        raw = np.asarray(value)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be convertible to a numeric array ({exc})") from None
+    if raw.dtype.kind not in _NUMERIC_KINDS:
+        what = {"c": "complex numbers", "U": "strings", "S": "bytes", "O": "objects or ragged lists",
+                "M": "dates", "m": "time deltas", "V": "records"}.get(raw.dtype.kind, raw.dtype.kind)
+        raise ValueError(f"{name} must be numeric (an array of real numbers), got {what} "
+                         f"(dtype {raw.dtype}): {_show(value)}")
+    if dtype is None:
+        return raw
+    target = np.dtype(dtype)
+    if target.kind in "iu" and raw.dtype.kind == "f":
+        finite = np.isfinite(raw)
+        if not finite.all() or np.any(raw != np.round(raw)):
+            raise ValueError(f"{name} must contain only integers, got {_show(value)}")
+        info = np.iinfo(target)
+        if raw.size and (raw.min() < info.min or raw.max() > info.max):
+            raise ValueError(f"{name} must contain integers between {info.min} and {info.max}, "
+                             f"got {_show(value)}")
+    try:
+        return raw.astype(target, copy=False)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise ValueError(f"{name} must be convertible to a {target} array ({exc})") from None
+
+
+def check_bool(name: str, value: Any) -> bool:
+    """A real boolean (``True``/``False`` or numpy's); strings such as ``"no"`` are refused.
+
+    >>> check_bool("shuffle", "no")
+    Traceback (most recent call last):
+    TypeError: shuffle must be True or False, got 'no'
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {_show(value)}")
+    return bool(value)
+
+
+def check_callable(name: str, value: Any) -> Any:
+    """Something that can be called.
+
+    >>> check_callable("schedule", 0.1)
+    Traceback (most recent call last):
+    TypeError: schedule must be callable, got 0.1
+    """
+    if not callable(value):
+        raise TypeError(f"{name} must be callable, got {_show(value)}")
+    return value
