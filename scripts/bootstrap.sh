@@ -12,7 +12,7 @@ VENV=${VENV:-.venv}
 
 die() { printf '\nsetup failed: %s\n' "$*" >&2; exit 1; }
 
-stamp_now() { cat requirements.txt constraints.txt pyproject.toml | sha256sum | cut -d' ' -f1; }
+stamp_now() { cat requirements.txt constraints.txt pyproject.toml $(find jupyter-config -type f | LC_ALL=C sort) | sha256sum | cut -d' ' -f1; }
 
 if [ -x "$VENV/bin/python" ] && [ -f "$VENV/.course-stamp" ] \
    && [ "$(cat "$VENV/.course-stamp")" = "$(stamp_now)" ]; then
@@ -59,5 +59,6 @@ echo "==> installing course_lib in editable mode"
 pip_install --no-deps -e .
 echo "==> registering the environment's python3 kernel (inside .venv, nothing global)"
 "$VENV/bin/python" -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (course)" >/dev/null
+"$VENV/bin/python" scripts/install_jupyter_config.py >/dev/null  # offline JupyterLab: jupyter-config/README.md
 stamp_now > "$VENV/.course-stamp"
 echo "==> environment ready: $VENV"
