@@ -11,6 +11,7 @@ import numpy as np
 from IPython.display import Image, display
 from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 from PIL import Image as PILImage
 
 
@@ -29,6 +30,14 @@ class LiveFigure:
     """
 
     def __init__(self, fig: plt.Figure, animated: Iterable[Artist] = ()):
+        if not isinstance(fig, Figure):
+            raise TypeError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
+        if isinstance(animated, (str, bytes)) or not isinstance(animated, Iterable):
+            raise TypeError(f"animated must be an iterable of matplotlib artists, got {type(animated).__name__}")
+        animated = list(animated)
+        wrong = [type(a).__name__ for a in animated if not isinstance(a, Artist) or a.figure is not fig]
+        if wrong:
+            raise ValueError(f"animated must hold artists of this figure, got {', '.join(wrong)}")
         plt.close(fig)  # the inline backend must not show it again at the end of the cell
         self.fig = fig
         self.canvas = FigureCanvasAgg(fig)
@@ -47,6 +56,8 @@ class LiveFigure:
 
     def refresh(self, full: bool = False) -> bytes:
         """Re-render after the artists changed; ``full`` also redraws the background."""
+        if not isinstance(full, (bool, np.bool_)):
+            raise TypeError(f"full must be True or False, got {full!r}")
         if full or self._background is None:
             self.canvas.draw()
             self._background = self.canvas.copy_from_bbox(self.fig.bbox)
@@ -66,11 +77,23 @@ class LiveFigure:
 
 def show_widget(controls: widgets.Widget, status: widgets.HTML, live: LiveFigure) -> None:
     """What every widget's ``show()`` does: the controls, the status line under them, the figure."""
+    for name, value, kind in [("controls", controls, widgets.Widget), ("status", status, widgets.HTML),
+                              ("live", live, LiveFigure)]:
+        if not isinstance(value, kind):
+            raise TypeError(f"{name} must be a {kind.__name__}, got {type(value).__name__}")
     display(widgets.VBox([controls, status]))
     live.show()
 
 
 def status_text(message: str, ok: bool = True) -> str:
-    """HTML for a widget's status line (green when all is well, red when something went wrong)."""
+    """HTML for a widget's status line (green when all is well, red when something went wrong).
+
+    >>> status_text("converged", ok=True)
+    '<span style="color:#1a7f37; font-weight:600">converged</span>'
+    """
+    if not isinstance(message, str):
+        raise TypeError(f"message must be a str, got {type(message).__name__}")
+    if not isinstance(ok, (bool, np.bool_)):
+        raise TypeError(f"ok must be True or False, got {ok!r}")
     colour = "#1a7f37" if ok else "#b42318"
     return f'<span style="color:{colour}; font-weight:600">{message}</span>'

@@ -15,6 +15,11 @@ import numpy as np
 from course_lib._checks import check_int, check_real
 from course_lib.widgets._live import LiveFigure, show_widget, status_text
 
+#: The most steps :func:`parabola_frame` runs (a longer run is refused: it would only repeat).
+MAX_STEPS = 10_000
+#: The slider's range of learning rates, ``10**-2 .. 10**0.3`` (about 2: diverging).
+LR_RANGE = (10.0**-2, 10.0**0.3)
+
 
 @dataclass(frozen=True)
 class ParabolaFrame:
@@ -29,27 +34,39 @@ class ParabolaFrame:
 def parabola_frame(learning_rate: float, steps: int = 20, w0: float = 1.0) -> ParabolaFrame:
     """Run ``steps`` of gradient descent on ``w^2`` from ``w0``.
 
+    ``steps`` is at most ``MAX_STEPS`` and ``|w0|`` at most ``1e6``. A diverging path that
+    leaves float64's range stops at the last finite iterate, and the status says so.
+
     >>> f = parabola_frame(0.25, steps=2)
     >>> f.w.tolist(), f.status
     ([1.0, 0.5, 0.25], 'converging: |w| shrinks by a factor of 0.5 per step')
     """
     lr = check_real("learning_rate", learning_rate, low=0, low_open=True)
-    steps = check_int("steps", steps, low=1)
+    steps = check_int("steps", steps, low=1, high=MAX_STEPS)
+    w0 = check_real("w0", w0, low=-1e6, high=1e6)
     factor = 1.0 - 2.0 * lr
-    w = w0 * factor ** np.arange(steps + 1)
+    with np.errstate(over="ignore", invalid="ignore"):
+        w = w0 * factor ** np.arange(steps + 1)
+        loss = w**2
+    kept = int(np.argmin(np.isfinite(loss))) if not np.all(np.isfinite(loss)) else len(loss)
+    w, loss = w[:kept], loss[:kept]
     if abs(factor) < 1:
         kind = "converging" if factor >= 0 else "converging while oscillating"
-        return ParabolaFrame(w, w**2, f"{kind}: |w| shrinks by a factor of {abs(factor):.3g} per step", True)
+        return ParabolaFrame(w, loss, f"{kind}: |w| shrinks by a factor of {abs(factor):.3g} per step", True)
     if abs(factor) == 1:
-        return ParabolaFrame(w, w**2, "bouncing between +w0 and -w0 forever (lr = 1)", False)
-    return ParabolaFrame(w, w**2, f"diverging: |w| grows by a factor of {abs(factor):.3g} per step", False)
+        return ParabolaFrame(w, loss, "bouncing between +w0 and -w0 forever (lr = 1)", False)
+    overflow = (f"; w² overflowed float64 after step {kept - 1}, the path stops there"
+                if kept <= steps else "")
+    return ParabolaFrame(w, loss, f"diverging: |w| grows by a factor of {abs(factor):.3g} per step"
+                         f"{overflow}", False)
 
 
 class ParabolaDemo:
     """A learning-rate slider driving the path of gradient descent on ``w^2``."""
 
     def __init__(self, learning_rate: float = 0.1, steps: int = 20):
-        self.steps = steps
+        learning_rate = check_real("learning_rate", learning_rate, low=LR_RANGE[0], high=LR_RANGE[1])
+        self.steps = check_int("steps", steps, low=1, high=MAX_STEPS)
         self.controls = {"learning_rate": widgets.FloatLogSlider(
             value=learning_rate, base=10, min=-2, max=0.3, step=0.05, description="learning rate",
             style={"description_width": "initial"},

@@ -26,6 +26,29 @@ from course_lib.widgets._live import LiveFigure, show_widget, status_text
 
 #: A run has diverged once its excess loss exceeds this multiple of the starting excess loss.
 DIVERGENCE_FACTOR = 1e3
+#: The most steps :func:`gd_path` runs (a plain loop: 10**5 steps take about half a second).
+MAX_STEPS = 100_000
+#: The most steps the widget's slider offers (every slider move reruns the path).
+MAX_WIDGET_STEPS = 10_000
+
+
+def _check_labels(labels) -> tuple[str, str]:
+    if not isinstance(labels, (tuple, list)) or len(labels) != 2 or not all(isinstance(v, str) for v in labels):
+        raise ValueError(f"labels must be two strings (the names of w and b), got {labels!r}")
+    return tuple(labels)
+
+
+def _points(theta) -> np.ndarray:
+    theta = check_array("theta", theta, ndim=(1, 2, 3))
+    if theta.shape[-1] != 2:
+        raise ValueError(f"theta must hold points (w, b): last dimension 2, got shape {theta.shape}")
+    return theta
+
+
+def _finite(name: str, value):
+    if not np.all(np.isfinite(value)):
+        raise ValueError(f"{name} is too far from the minimum: the loss overflows float64")
+    return value
 
 
 @dataclass(frozen=True)
@@ -36,13 +59,19 @@ class LossSurface:
     min_loss: float = 0.0
     labels: tuple[str, str] = ("w", "b")
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.bowl, QuadraticBowl) or np.shape(self.bowl.A) != (2, 2):
+            raise TypeError(f"bowl must be a 2-D QuadraticBowl, got {self.bowl!r}")
+        object.__setattr__(self, "min_loss", check_real("min_loss", self.min_loss, low=0))
+        object.__setattr__(self, "labels", _check_labels(self.labels))
+
     def loss(self, theta) -> np.ndarray:
         """``L* + 1/2 d^T A d`` with ``d = theta - theta*`` (one point or a batch (..., 2))."""
-        return self.min_loss + self.bowl.loss(theta)
+        return _finite("theta", self.min_loss + self.bowl.loss(_points(theta)))
 
     def grad(self, theta) -> np.ndarray:
         """``A (theta - theta*)``."""
-        return self.bowl.grad(theta)
+        return _finite("theta", self.bowl.grad(_points(theta)))
 
     @property
     def stable_learning_rate(self) -> float:
@@ -64,18 +93,19 @@ def linear_regression_surface(x, y, labels: tuple[str, str] = ("w", "b")) -> Los
     """
     x = check_array("x", x, ndim=1)
     y = check_array("y", y, ndim=1)
+    labels = _check_labels(labels)
     n = len(x)
     if len(y) != n or n < 2:
         raise ValueError(f"x and y must have the same length >= 2, got {n} and {len(y)}")
+    if np.abs(x).max() > 1e100 or np.abs(y).max() > 1e100:
+        raise ValueError("x and y must lie within ±1e100 (their squares must fit in float64)")
     design = np.column_stack([x, np.ones(n)])
-    theta, *_ = np.linalg.lstsq(design, y, rcond=None)
     hessian = (2.0 / n) * design.T @ design
     if np.linalg.eigvalsh(hessian)[0] <= 1e-12 * np.abs(hessian).max():
         raise ValueError("x must take at least two different values (else (w, b) has no unique minimum)")
+    theta, *_ = np.linalg.lstsq(design, y, rcond=None)
     residual = design @ theta - y
-    if len(labels) != 2 or not all(isinstance(label, str) for label in labels):
-        raise ValueError(f"labels must be two strings (the names of w and b), got {labels!r}")
-    return LossSurface(QuadraticBowl(hessian, theta), float(residual @ residual / n), tuple(labels))
+    return LossSurface(QuadraticBowl(hessian, theta), float(residual @ residual / n), labels)
 
 
 @dataclass(frozen=True)
@@ -98,41 +128,63 @@ def gd_path(surface: LossSurface, learning_rate: float, steps: int, start=(0.0, 
 
     Stops at the first iterate whose gradient norm is ``<= tol`` (converged), when the excess
     loss exceeds ``DIVERGENCE_FACTOR`` times its starting value or stops being finite
-    (diverged), or after ``steps`` updates (budget spent). Keras: ``keras.optimizers.SGD``
-    with ``batch_size`` equal to the training-set size.
+    (diverged), or after ``steps`` updates (budget spent; at most ``MAX_STEPS``). An iterate
+    that overflows float64 is not kept: the path then ends one step before ``diverged_at``.
+    Keras: ``keras.optimizers.SGD`` with ``batch_size`` equal to the training-set size.
 
     >>> s = LossSurface(QuadraticBowl(np.eye(2), np.zeros(2)))
     >>> f = gd_path(s, 0.5, steps=3, start=(8.0, 0.0), tol=0.0)
     >>> f.path[:, 0].tolist(), f.excess_loss.tolist()
     ([8.0, 4.0, 2.0, 1.0], [32.0, 8.0, 2.0, 0.5])
     """
+    check_surface(surface)
     lr = check_real("learning_rate", learning_rate, low=0, low_open=True)
-    steps = check_int("steps", steps, low=1)
+    steps = check_int("steps", steps, low=1, high=MAX_STEPS)
     tol = check_real("tol", tol, low=0)
-    theta = check_start(start)
+    theta = check_start(start, surface)
     limit = DIVERGENCE_FACTOR * max(float(surface.bowl.loss(theta)), 1e-300)
     path, grads = [theta], [float(np.hypot(*surface.grad(theta)))]
     converged = 0 if grads[0] <= tol else None
     diverged = None
-    while converged is None and diverged is None and len(path) <= steps:
-        theta = theta - lr * surface.grad(theta)  # the whole update: one full-batch gradient step
-        path.append(theta)
-        grads.append(float(np.hypot(*surface.grad(theta))))
-        excess = float(surface.bowl.loss(theta))
-        if not excess <= limit:  # above the limit, or nan
-            diverged = len(path) - 1
-        elif grads[-1] <= tol:
-            converged = len(path) - 1
+    with np.errstate(over="ignore", invalid="ignore"):
+        while converged is None and diverged is None and len(path) <= steps:
+            new = theta - lr * surface.bowl.grad(theta)  # the whole update: one full-batch step
+            excess = float(surface.bowl.loss(new))
+            grad = float(np.hypot(*surface.bowl.grad(new)))
+            if not excess <= limit:  # above the limit, or nan
+                diverged = len(path)
+                if not (np.isfinite(excess) and np.isfinite(grad)):
+                    break  # overflowed: the path keeps its last finite iterate
+            theta = new
+            path.append(theta)
+            grads.append(grad)
+            if diverged is None and grad <= tol:
+                converged = len(path) - 1
     path = np.array(path)
     return GDFrame(path, surface.bowl.loss(path), np.array(grads), converged, diverged,
                    *_describe(surface, lr, steps, tol, converged, diverged, grads[-1]))
 
 
-def check_start(start) -> np.ndarray:
-    """A starting point ``(w, b)``: two finite numbers, as a float array."""
+def check_surface(surface) -> "LossSurface":
+    """``surface`` must be a :class:`LossSurface` (TypeError otherwise)."""
+    if not isinstance(surface, LossSurface):
+        raise TypeError(f"surface must be a LossSurface, got {type(surface).__name__}")
+    return surface
+
+
+def check_start(start, surface: "LossSurface | None" = None) -> np.ndarray:
+    """A starting point ``(w, b)``: two finite numbers, as a float array.
+
+    With a ``surface``, its excess loss there times ``DIVERGENCE_FACTOR`` must also be finite.
+    """
     theta = check_array("start", start, ndim=1)
     if theta.shape != (2,):
         raise ValueError(f"start must hold 2 numbers (w, b), got shape {theta.shape}")
+    if surface is not None:
+        with np.errstate(over="ignore", invalid="ignore"):
+            far = not np.isfinite(DIVERGENCE_FACTOR * 100 * surface.bowl.loss(theta))
+        if far:
+            raise ValueError(f"start {theta.tolist()} is too far from the minimum: its loss overflows float64")
     return theta
 
 
@@ -158,13 +210,14 @@ class GDPathWidget:
     def __init__(self, surface: LossSurface, start=(0.0, 0.0), *, learning_rate: float | None = None,
                  max_steps: int = 100, steps: int | None = None,
                  extent: tuple[float, float, float, float] | None = None, tol: float = 1e-6):
-        self.surface, self.start = surface, check_start(start)
+        self.surface, self.start = check_surface(surface), check_start(start, surface)
         self.tol = check_real("tol", tol, low=0)
-        self.max_steps = check_int("max_steps", max_steps, low=1)
+        self.max_steps = check_int("max_steps", max_steps, low=1, high=MAX_WIDGET_STEPS)
         bound = surface.stable_learning_rate
-        lr = 0.5 * bound if learning_rate is None else learning_rate
         # Exponents rounded to the slider's step: the same slider (and stored repr) on every machine.
         exp_hi, exp_lo = round(float(np.log10(1.5 * bound)), 2), round(float(np.log10(bound / 300)), 2)
+        lr = 0.5 * bound if learning_rate is None else check_real(
+            "learning_rate", learning_rate, low=10.0**exp_lo, high=10.0**exp_hi)
         self.controls = {
             "learning_rate": widgets.FloatLogSlider(value=lr, base=10, min=exp_lo, max=exp_hi, step=0.01,
                                                     description="learning rate", readout_format=".3g"),
@@ -172,7 +225,7 @@ class GDPathWidget:
                                        check_int("steps", steps, low=1, high=self.max_steps),
                                        min=1, max=self.max_steps, description="steps")}
         self.status = widgets.HTML()
-        self.extent = extent or default_extent(surface, self.start)
+        self.extent = default_extent(surface, self.start) if extent is None else check_extent(extent)
         self._build_figure()
         for control in self.controls.values():
             control.observe(self.update, "value")
@@ -202,9 +255,11 @@ class GDPathWidget:
         """Rerun gradient descent for the current controls, redraw the moving artists."""
         frame = gd_path(self.surface, self.controls["learning_rate"].value, self.controls["steps"].value,
                         self.start, self.tol)
-        self.line.set_data(frame.path[:, 0], frame.path[:, 1])
         stop = frame.diverged_at if frame.diverged_at is not None else frame.converged_at
         x0, x1, y0, y1 = self.extent
+        # A diverging path is drawn up to ten views away: its direction shows, no huge coordinates.
+        wx, wy = 10 * (x1 - x0), 10 * (y1 - y0)
+        self.line.set_data(np.clip(frame.path[:, 0], x0 - wx, x1 + wx), np.clip(frame.path[:, 1], y0 - wy, y1 + wy))
         last = frame.path[-1]
         self.end.set_data([np.clip(last[0], x0, x1)], [np.clip(last[1], y0, y1)])
         self.end.set_visible(frame.diverged_at is not None)  # where the path left the view
@@ -231,7 +286,12 @@ def draw_contours(ax: plt.Axes, surface: LossSurface, extent: tuple[float, float
 
     Equal axis scales, so that a gradient step looks perpendicular to the contour it leaves.
     """
-    x0, x1, y0, y1 = extent
+    if not isinstance(ax, plt.Axes):
+        raise TypeError(f"ax must be a matplotlib Axes, got {type(ax).__name__}")
+    check_surface(surface)
+    x0, x1, y0, y1 = check_extent(extent)
+    levels = check_int("levels", levels, low=2, high=100)
+    start = None if start is None else check_start(start)
     gw, gb = np.meshgrid(np.linspace(x0, x1, 120), np.linspace(y0, y1, 120))
     excess = surface.bowl.loss(np.stack([gw, gb], -1))
     ax.contour(gw, gb, excess, levels=np.geomspace(1e-3, 1.0, levels) * excess.max(), colors="0.65",
@@ -248,6 +308,15 @@ def draw_contours(ax: plt.Axes, surface: LossSurface, extent: tuple[float, float
 
 def default_extent(surface: LossSurface, start) -> tuple[float, float, float, float]:
     """A square centred on the minimum that holds ``start`` with a margin on every side."""
-    centre = surface.bowl.minimizer
-    half = 1.5 * np.abs(np.asarray(start, dtype=float) - centre).max() + 1e-9
+    centre = check_surface(surface).bowl.minimizer
+    half = 1.5 * np.abs(check_start(start, surface) - centre).max() + 1e-9
     return centre[0] - half, centre[0] + half, centre[1] - half, centre[1] + half
+
+
+def check_extent(extent) -> tuple[float, float, float, float]:
+    """``(w0, w1, b0, b1)``: four finite numbers with ``w0 < w1`` and ``b0 < b1``."""
+    box = check_array("extent", extent, ndim=1)
+    if box.shape != (4,) or not (box[0] < box[1] and box[2] < box[3]) or np.abs(box).max() > 1e100:
+        raise ValueError(f"extent must be (w0, w1, b0, b1) with w0 < w1, b0 < b1, within ±1e100, "
+                         f"got {box.tolist()}")
+    return tuple(float(v) for v in box)

@@ -26,6 +26,13 @@ from course_lib.data import Standardizer
 from course_lib.synthetic import polynomial_features
 from course_lib.widgets._live import LiveFigure, show_widget, status_text
 
+#: The highest polynomial degree :func:`fit_grid` accepts (x^50 of x in [0, 1] is already ~0).
+MAX_DEGREE = 50
+#: The most (lambda, mix) fits :func:`fit_grid` solves (the default grid has 69 x 11 = 759).
+MAX_FITS = 2500
+#: The most points a curve is evaluated at.
+MAX_POINTS = 100_000
+
 __all__ = ["ridge", "elastic_net", "fit_grid", "RegularizationGrid", "regularization_frame",
            "RegularizationFrame", "RegularizationExplorer"]
 
@@ -34,6 +41,8 @@ def _centred(X, y) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     X = check_array("X", X, ndim=2)
     y = check_array("y", y, ndim=1)
     check_same_length(X=X, y=y)
+    if np.abs(X).max() > 1e150 or np.abs(y).max() > 1e150:
+        raise ValueError("X and y must lie within ±1e150 (their products must fit in float64)")
     x_mean, y_mean = X.mean(axis=0), float(y.mean())
     return X - x_mean, y - y_mean, x_mean, y_mean
 
@@ -55,7 +64,13 @@ def ridge(X, y, l2: float) -> tuple[np.ndarray, float]:
     n, d = Xc.shape
     A = np.vstack([Xc / np.sqrt(n), np.sqrt(l2) * np.eye(d)])
     w = np.linalg.lstsq(A, np.concatenate([yc / np.sqrt(n), np.zeros(d)]), rcond=None)[0]
-    return w, y_mean - float(x_mean @ w)
+    return _finite_fit(w, y_mean - float(x_mean @ w))
+
+
+def _finite_fit(w: np.ndarray, b: float) -> tuple[np.ndarray, float]:
+    if not (np.all(np.isfinite(w)) and np.isfinite(b)):
+        raise ValueError("X and y give weights beyond float64's range; standardize X and y")
+    return w, b
 
 
 def _active_set(G: np.ndarray, c: np.ndarray, l1: float, l2: float, w: np.ndarray,
@@ -76,7 +91,7 @@ def _active_set(G: np.ndarray, c: np.ndarray, l1: float, l2: float, w: np.ndarra
         target = np.zeros(d)
         if A.any():
             G_AA = G[np.ix_(A, A)] + l2 * np.eye(int(A.sum()))
-            target[A] = np.linalg.solve(G_AA, c[A] - l1 / 2 * s[A])
+            target[A] = _solve(G_AA, c[A] - l1 / 2 * s[A])
         crossing = A & (target * s <= 0)
         if crossing.any():
             frac = np.full(d, np.inf)
@@ -95,6 +110,23 @@ def _active_set(G: np.ndarray, c: np.ndarray, l1: float, l2: float, w: np.ndarra
         seen.add(s.tobytes())
         s[j] = np.sign((c - G @ w)[j])
     return w, False
+
+
+def _solve(M: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """``M^{-1} r``; where ``M`` is singular to working precision, the least-norm least-squares answer.
+
+    A singular ``M`` is met with more weights than training points (degree 21 on 12 points:
+    the centred Gram matrix has rank 11), where pure L1 at a tiny ``l1`` adds a 12th weight
+    whose column the others already span. Whether LAPACK then raises or returns a huge
+    answer depends on the CPU's BLAS kernel; ``lstsq`` gives the same answer on every one.
+    """
+    try:
+        x = np.linalg.solve(M, r)
+    except np.linalg.LinAlgError:
+        x = None
+    if x is None or not np.all(np.isfinite(x)):
+        x = np.linalg.lstsq(M, r, rcond=None)[0]
+    return x
 
 
 def elastic_net(X, y, l1: float, l2: float = 0.0) -> tuple[np.ndarray, float]:
@@ -117,8 +149,8 @@ def elastic_net(X, y, l1: float, l2: float = 0.0) -> tuple[np.ndarray, float]:
     G, c = Xc.T @ Xc / n, Xc.T @ yc / n
     w, converged = _active_set(G, c, l1, l2, np.zeros(len(c)))
     if not converged:  # not met in practice; say so rather than return a wrong answer silently
-        raise RuntimeError(f"elastic_net did not converge for l1={l1}, l2={l2}; standardize X")
-    return w, y_mean - float(x_mean @ w)
+        raise ValueError(f"elastic_net did not converge for l1={l1}, l2={l2}; standardize X")
+    return _finite_fit(w, y_mean - float(x_mean @ w))
 
 
 @dataclass(frozen=True)
@@ -134,10 +166,47 @@ class RegularizationGrid:
     scaler: Standardizer      # training statistics of the powers x, x^2, ..., x^degree
     data: tuple[np.ndarray, ...]  # (x_train, y_train, x_val, y_val)
 
+    def __post_init__(self) -> None:
+        lambdas = check_array("lambdas", self.lambdas, ndim=1)
+        mixes = check_array("mixes", self.mixes, ndim=1)
+        shape = (len(mixes), len(lambdas))
+        for name in ("weights", "biases", "train_mse", "val_mse"):
+            arr = check_array(name, getattr(self, name), ndim=3 if name == "weights" else 2)
+            if arr.shape[:2] != shape:
+                raise ValueError(f"{name} must start with shape {shape} (mixes, lambdas), got {arr.shape}")
+            object.__setattr__(self, name, arr)
+        if not isinstance(self.scaler, Standardizer) or self.scaler.mean.size != self.weights.shape[2]:
+            raise TypeError(f"scaler must be a Standardizer of {self.weights.shape[2]} powers of x")
+        if not isinstance(self.data, tuple) or len(self.data) != 4:
+            raise TypeError("data must be the tuple (x_train, y_train, x_val, y_val)")
+        names = ("x_train", "y_train", "x_val", "y_val")
+        data = tuple(check_array(f"data's {k}", v, ndim=1) for k, v in zip(names, self.data))
+        object.__setattr__(self, "lambdas", lambdas)
+        object.__setattr__(self, "mixes", mixes)
+        object.__setattr__(self, "data", data)
+
     def predict(self, x, i: int, j: int) -> np.ndarray:
         """The fitted polynomial of grid point ``(i, j)`` at the points ``x``."""
-        Z = self.scaler.transform(polynomial_features(x, self.weights.shape[2]))
-        return Z @ self.weights[i, j] + self.biases[i, j]
+        i = check_int("i", i, low=0, high=len(self.mixes) - 1)
+        j = check_int("j", j, low=0, high=len(self.lambdas) - 1)
+        Z = self.scaler.transform(_powers("x", x, self.weights.shape[2]))
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = Z @ self.weights[i, j] + self.biases[i, j]
+        if not np.all(np.isfinite(out)):
+            raise ValueError("x is too far from the data: the polynomial overflows float64")
+        return out
+
+
+def _powers(name: str, x, degree: int) -> np.ndarray:
+    """``polynomial_features`` of ``x``, refusing values whose powers overflow float64."""
+    x = check_array(name, x, ndim=1)
+    if x.size > MAX_POINTS:
+        raise ValueError(f"{name} must have at most {MAX_POINTS} points, got {x.size}")
+    with np.errstate(over="ignore"):
+        powers = polynomial_features(x, degree)
+    if not np.all(np.isfinite(powers)) or np.abs(powers).max() > 1e150:
+        raise ValueError(f"{name} must keep x**{degree} within ±1e150, got values up to {np.abs(x).max():.3g}")
+    return powers
 
 
 def fit_grid(x_train, y_train, x_val, y_val, *, degree: int = 9, lambdas=None,
@@ -145,6 +214,10 @@ def fit_grid(x_train, y_train, x_val, y_val, *, degree: int = 9, lambdas=None,
     """Fit the penalized polynomial at every (mix, lambda), exactly (closed form or active set).
 
     Default grid: ``lambdas = 10**(-16), 10**(-15.75), ..., 10**1`` and ``mixes = 0, 0.1, ..., 1``.
+    At most ``MAX_FITS`` grid points and ``degree <= MAX_DEGREE``. With more weights than
+    training points (e.g. degree 21 on 12 points) the Gram matrix is singular: ridge is then
+    solved by least squares and the active set falls back to least-norm solves, so the fits
+    still meet their optimality conditions, identically on every CPU.
     The grid starts that low because "small" is relative to the eigenvalues of ``Z_c^T Z_c / n``:
     for the degree-9 sine example the smallest is ~3e-13, so ridge at 1e-12 already shrinks the
     least-squares fit; from ~1e-15 down it is the unpenalized fit. Each mix is solved from the
@@ -156,22 +229,30 @@ def fit_grid(x_train, y_train, x_val, y_val, *, degree: int = 9, lambdas=None,
     >>> g.weights.shape, int(np.count_nonzero(g.weights[1, 1]))   # lasso at lam=1000: all zero
     ((2, 2, 3), 0)
     """
-    degree = check_int("degree", degree, low=1)
+    degree = check_int("degree", degree, low=1, high=MAX_DEGREE)
     x_train = check_array("x_train", x_train, ndim=1)
     y_train = check_array("y_train", y_train, ndim=1)
     x_val, y_val = check_array("x_val", x_val, ndim=1), check_array("y_val", y_val, ndim=1)
     check_same_length(x_train=x_train, y_train=y_train)
     check_same_length(x_val=x_val, y_val=y_val)
+    for name, v in [("y_train", y_train), ("y_val", y_val)]:
+        if np.abs(v).max() > 1e100:
+            raise ValueError(f"{name} must lie within ±1e100 (its squared errors must fit in float64)")
     if lambdas is None:
         lambdas = 10.0 ** np.arange(-16, 1.01, 0.25)
     lambdas = np.sort(check_array("lambdas", lambdas, ndim=1))
     mixes = check_array("mixes", np.linspace(0, 1, 11) if mixes is None else mixes, ndim=1)
-    if lambdas[0] <= 0 or np.any((mixes < 0) | (mixes > 1)):
-        raise ValueError("lambdas must be > 0 and mixes in [0, 1], "
-                         f"got lambdas from {lambdas[0]} and mixes {mixes.tolist()}")
-    scaler = Standardizer.fit(polynomial_features(x_train, degree))
-    Z = scaler.transform(polynomial_features(x_train, degree))
-    Zv = scaler.transform(polynomial_features(x_val, degree))
+    if lambdas[0] <= 0 or lambdas[-1] > 1e100:
+        raise ValueError(f"lambdas must be in (0, 1e100], got values from {lambdas[0]} to {lambdas[-1]}")
+    if np.any((mixes < 0) | (mixes > 1)):
+        raise ValueError(f"mixes must be in [0, 1], got {mixes.tolist()}")
+    if lambdas.size * mixes.size > MAX_FITS:
+        raise ValueError(f"lambdas and mixes must make at most {MAX_FITS} grid points, "
+                         f"got {lambdas.size} x {mixes.size}")
+    powers = _powers("x_train", x_train, degree)
+    scaler = Standardizer.fit(powers)
+    Z = scaler.transform(powers)
+    Zv = scaler.transform(_powers("x_val", x_val, degree))
     W = np.zeros((len(mixes), len(lambdas), degree))
     for i, mix in enumerate(mixes):
         W[i] = _path(Z, y_train, lambdas, float(mix))
@@ -191,11 +272,19 @@ def _path(Z: np.ndarray, y: np.ndarray, lambdas: np.ndarray, mix: float) -> np.n
     out, w = np.zeros((len(lambdas), Z.shape[1])), np.zeros(Z.shape[1])
     for j in range(len(lambdas) - 1, -1, -1):
         w, converged = _active_set(G, c, lambdas[j] * mix, lambdas[j] * (1 - mix), w)
-        if not converged:
-            raise RuntimeError("the active-set solver did not converge at "
-                               f"lam={lambdas[j]:.3g}, mix={mix}")
+        if not converged:  # not met in practice (the tests solve thousands of grids)
+            raise ValueError("the active-set solver did not converge at "
+                             f"lam={lambdas[j]:.3g}, mix={mix}; lower the degree")
         out[j] = w
     return out
+
+
+def _predict_named(grid: RegularizationGrid, name: str, x, i: int, j: int) -> np.ndarray:
+    """``grid.predict`` whose errors name the caller's argument."""
+    try:
+        return grid.predict(x, i, j)
+    except ValueError as exc:
+        raise ValueError(f"{name}: {exc}") from None
 
 
 @dataclass(frozen=True)
@@ -228,11 +317,14 @@ def regularization_frame(grid: RegularizationGrid, lam: float, mix: float,
     >>> f.lam, f.n_zero, f.ok
     (1000.0, 3, False)
     """
+    if not isinstance(grid, RegularizationGrid):
+        raise TypeError(f"grid must be a RegularizationGrid (from fit_grid), got {type(grid).__name__}")
     lam = check_real("lam", lam, low=0, low_open=True)
     mix = check_real("mix", mix, low=0, high=1)
     i = int(np.argmin(np.abs(grid.mixes - mix)))
     j = int(np.argmin(np.abs(np.log10(grid.lambdas) - np.log10(lam))))
-    x_plot = np.linspace(0, 1, 200) if x_plot is None else check_array("x_plot", x_plot, ndim=1)
+    x_plot = np.linspace(0, 1, 200) if x_plot is None else x_plot
+    curve = _predict_named(grid, "x_plot", x_plot, i, j)
     w, tr, va = grid.weights[i, j], float(grid.train_mse[i, j]), float(grid.val_mse[i, j])
     k = int(np.argmin(grid.val_mse[i]))
     n_zero, d = int(np.count_nonzero(w == 0)), len(w)
@@ -244,11 +336,12 @@ def regularization_frame(grid: RegularizationGrid, lam: float, mix: float,
     elif ok:
         tail = f"Near the best validation error for this mix (λ = {grid.lambdas[k]:.1e})."
     elif j < k:
-        tail = f"Overfitting: validation error is {va / tr:.0f}× the training error; raise λ."
+        ratio = f"{va / tr:.0f}×" if tr > va / 1e6 else "far above"
+        tail = f"Overfitting: validation error is {ratio} the training error; raise λ."
     else:
         tail = "Underfitting: both errors rise with λ; lower it."
     return RegularizationFrame(float(grid.lambdas[j]), float(grid.mixes[i]), w, n_zero,
-                               grid.predict(x_plot, i, j), grid.train_mse[i], grid.val_mse[i],
+                               curve, grid.train_mse[i], grid.val_mse[i],
                                tr, va, float(grid.lambdas[k]), head + tail, bool(ok))
 
 
@@ -264,9 +357,19 @@ class RegularizationExplorer:
                  mix: float = 0.0, truth=None, grid: RegularizationGrid | None = None):
         if grid is None:
             grid = fit_grid(x_train, y_train, x_val, y_val, degree=degree)
+        elif not isinstance(grid, RegularizationGrid):
+            raise TypeError(f"grid must be a RegularizationGrid (from fit_grid), got {type(grid).__name__}")
+        elif not all(v is None or np.array_equal(np.asarray(v, dtype=float), g) for v, g in
+                     zip((x_train, y_train, x_val, y_val), grid.data)):
+            raise ValueError("grid was fitted on other data than x_train, y_train, x_val, y_val "
+                             "(pass the same arrays, or None)")
         self.grid = grid
         exps = np.log10(self.grid.lambdas)
         step = float(np.median(np.diff(exps))) if len(exps) > 1 else 1.0
+        lam = check_real("lam", lam, low=self.grid.lambdas[0], high=self.grid.lambdas[-1])
+        mix = check_real("mix", mix, low=0, high=1)
+        if truth is not None and not callable(truth):
+            raise TypeError(f"truth must be a function of x (or None), got {type(truth).__name__}")
         style = {"description_width": "initial"}   # show each description in full
         self.controls = {
             "lam": widgets.FloatLogSlider(value=lam, base=10, min=exps[0], max=exps[-1], step=step,
@@ -293,8 +396,10 @@ class RegularizationExplorer:
         self.ax_fit.plot(xv, yv, "o", mfc="none", color="0.6", ms=4, label="validation")
         self.ax_fit.plot(x, y, "o", color="C0", label="training")
         if truth is not None:
-            self.ax_fit.plot(self.x_plot, truth(self.x_plot), "--", color="0.4", lw=1,
-                             label="truth")
+            true_y = np.asarray(truth(self.x_plot), dtype=float)
+            if true_y.shape != self.x_plot.shape or not np.all(np.isfinite(true_y)):
+                raise ValueError("truth must return one finite value per point of x")
+            self.ax_fit.plot(self.x_plot, true_y, "--", color="0.4", lw=1, label="truth")
         (self.curve,) = self.ax_fit.plot([], [], color="C3", label="fit")
         self.ax_fit.set(xlabel="x", ylabel="y", ylim=(lo - 0.5 * (hi - lo), hi + 0.5 * (hi - lo)),
                         title=f"degree-{g.weights.shape[2]} polynomial fit")
@@ -315,8 +420,11 @@ class RegularizationExplorer:
     def _draw_losses(self) -> None:
         g = self.grid
         both = np.concatenate([g.train_mse.ravel(), g.val_mse.ravel()])
-        self.ax_loss.set(xscale="log", yscale="log", xlim=(g.lambdas[0], g.lambdas[-1]),
-                         ylim=(both.min() / 1.5, both.max() * 8), xlabel="λ (log scale)",
+        # A training MSE of 0 (as many weights as points, tiny λ) stays on the log axis.
+        top = max(float(both.max()), 1e-300)
+        self._mse_floor = max(float(both.min()), top * 1e-12)
+        self.ax_loss.set(xscale="log", yscale="log", xlim=(g.lambdas[0], g.lambdas[-1] * (1 + 1e-9 * (g.lambdas.size == 1))),
+                         ylim=(self._mse_floor / 1.5, top * 8), xlabel="λ (log scale)",
                          ylabel="MSE (log scale)", title="error against λ (this mix)")
         fixed = {"scalex": False, "scaley": False}   # the limits set above stay
         (self.train_line,) = self.ax_loss.plot([], [], color="C0", label="training MSE", **fixed)
@@ -334,10 +442,11 @@ class RegularizationExplorer:
             bar.set_height(height)
         zero = np.flatnonzero(frame.weights == 0)
         self.zeros.set_data(zero + 1, np.zeros(len(zero)))
-        self.train_line.set_data(self.grid.lambdas, frame.train_curve)
-        self.val_line.set_data(self.grid.lambdas, frame.val_curve)
+        floor = self._mse_floor
+        self.train_line.set_data(self.grid.lambdas, np.maximum(frame.train_curve, floor))
+        self.val_line.set_data(self.grid.lambdas, np.maximum(frame.val_curve, floor))
         self.marker.set_xdata([frame.lam, frame.lam])
-        self.dots.set_data([frame.lam, frame.lam], [frame.train_mse, frame.val_mse])
+        self.dots.set_data([frame.lam, frame.lam], np.maximum([frame.train_mse, frame.val_mse], floor))
         self.status.value = status_text(frame.status, frame.ok)
         self.live.refresh()
         self.frame = frame
