@@ -9,6 +9,13 @@ From the confusion matrix ``C`` (rows: true class, columns: predicted class) eac
 mean over classes), ``"micro"`` (pool the counts; equals accuracy for single-label data),
 ``"weighted"`` (mean weighted by each class's support) or ``None`` (one value per class).
 
+**Labels** are class indices ``0, 1, ..., n_classes - 1`` (Keras's sparse labels, as in
+``tf.math.confusion_matrix``): integers stored as ints, floats or bools; ``n_classes`` defaults
+to the largest label + 1. At most :data:`MAX_CLASSES` (1,000, ImageNet's count) classes: a
+confusion matrix of ``n_classes**2`` counts would otherwise ask for terabytes at a label like
+``10**6``. (scikit-learn instead ranks the distinct label values; map arbitrary labels to
+indices first with ``np.unique(y, return_inverse=True)``.)
+
 **Zero division.** A ratio whose denominator is 0 (a class never predicted has no precision;
 a class absent from the labels has no recall) is ``zero_division`` (0 by default, as
 scikit-learn's ``zero_division=0``). Keras agrees for the default: ``keras.metrics.Precision``
@@ -29,14 +36,17 @@ import numpy as np
 
 from course_lib._checks import check_array, check_choice, check_int, check_same_length
 
-__all__ = ["confusion_matrix", "accuracy", "precision", "recall", "f1_score",
+__all__ = ["MAX_CLASSES", "confusion_matrix", "accuracy", "precision", "recall", "f1_score",
            "ThresholdSweep", "threshold_sweep", "metric_direction"]
 
 AVERAGES = ("binary", "micro", "macro", "weighted", None)
 
+#: The largest number of classes a labelling may have (labels 0..MAX_CLASSES - 1).
+MAX_CLASSES = 1000
+
 
 def _labels(name: str, y: Any) -> np.ndarray:
-    """Integer class labels >= 0, as a 1-D int array (a (n, 1) column is accepted)."""
+    """Class labels 0..MAX_CLASSES-1, as a 1-D int array (a (n, 1) column is accepted)."""
     arr = check_array(name, y, ndim=(1, 2))
     if arr.ndim == 2:
         if arr.shape[1] != 1:
@@ -46,6 +56,10 @@ def _labels(name: str, y: Any) -> np.ndarray:
     bad = arr[(arr != np.round(arr)) | (arr < 0)]
     if bad.size:
         raise ValueError(f"{name} must hold integer class labels >= 0, got {bad[0]:g}")
+    if arr.max() >= MAX_CLASSES:
+        raise ValueError(f"{name} must hold class labels 0..{MAX_CLASSES - 1} (at most MAX_CLASSES = "
+                         f"{MAX_CLASSES} classes), got {arr.max():g}; map other labels to indices "
+                         "with np.unique(y, return_inverse=True)")
     return arr.astype(np.int64)
 
 
@@ -55,7 +69,7 @@ def _pair(y_true: Any, y_pred: Any, n_classes: int | None) -> tuple[np.ndarray, 
     top = int(max(y_true.max(), y_pred.max()))
     if n_classes is None:
         return y_true, y_pred, top + 1
-    n_classes = check_int("n_classes", n_classes, low=1)
+    n_classes = check_int("n_classes", n_classes, low=1, high=MAX_CLASSES)
     for name, y in (("y_true", y_true), ("y_pred", y_pred)):
         if y.max() >= n_classes:
             raise ValueError(f"{name} must hold labels in 0..{n_classes - 1} (n_classes="
@@ -90,15 +104,26 @@ def _divide(num: np.ndarray, den: np.ndarray, zero_division: float) -> np.ndarra
     return np.where(den == 0, zero_division, num / np.where(den == 0, 1.0, den))
 
 
+def _zero_division(value: Any) -> float:
+    """0 or 1 (scikit-learn's numeric choices; its "warn" and nan are not offered)."""
+    if isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"zero_division must be one of 0, 1, got {value!r}")
+    return float(check_choice("zero_division", value, (0, 1)))
+
+
 def _score(kind: str, y_true: Any, y_pred: Any, average: str | None, n_classes: int | None,
            zero_division: float) -> float | np.ndarray:
     check_choice("average", average, AVERAGES)
-    zero_division = float(check_choice("zero_division", zero_division, (0, 1)))
+    zero_division = _zero_division(zero_division)
     y_true, y_pred, n = _pair(y_true, y_pred, n_classes)
     if average == "binary":
+        for name, y in (("y_true", y_true), ("y_pred", y_pred)):
+            if y.max() > 1:
+                raise ValueError(f"average='binary' needs labels 0 and 1 in y_true and y_pred, got "
+                                 f"{name} label {y.max()}; use average='macro', 'micro', 'weighted' or None")
         if n > 2:
-            raise ValueError(f"average='binary' needs labels 0 and 1 (n_classes <= 2), got {n} "
-                             "classes; use average='macro', 'micro', 'weighted' or None")
+            raise ValueError(f"average='binary' needs n_classes <= 2, got n_classes={n}; use "
+                             "average='macro', 'micro', 'weighted' or None")
         n = 2  # class 1 is scored even when no label or prediction is 1
     cm = confusion_matrix(y_true, y_pred, n)
     tp = np.diag(cm)
@@ -163,6 +188,15 @@ class ThresholdSweep:
     recall: np.ndarray
     f1: np.ndarray
 
+    def __post_init__(self) -> None:
+        for field in ("thresholds", "precision", "recall", "f1"):
+            arr = check_array(field, getattr(self, field), ndim=1)
+            if field != "thresholds" and np.any((arr < 0) | (arr > 1)):
+                raise ValueError(f"{field} must lie in [0, 1], got {arr.tolist()[:5]}")
+            object.__setattr__(self, field, arr)
+        check_same_length(thresholds=self.thresholds, precision=self.precision, recall=self.recall,
+                          f1=self.f1)
+
 
 def threshold_sweep(y_true: Any, scores: Any, thresholds: Any = None, *,
                     zero_division: float = 0.0) -> ThresholdSweep:
@@ -181,7 +215,7 @@ def threshold_sweep(y_true: Any, scores: Any, thresholds: Any = None, *,
         raise ValueError(f"y_true must hold binary labels 0 and 1, got {int(y_true.max())}")
     scores = check_array("scores", scores, ndim=1)
     check_same_length(y_true=y_true, scores=scores)
-    zero_division = float(check_choice("zero_division", zero_division, (0, 1)))
+    zero_division = _zero_division(zero_division)
     thresholds = np.unique(scores) if thresholds is None else check_array("thresholds", thresholds, ndim=1)
     order = np.argsort(scores, kind="stable")
     sorted_scores, positives_below = scores[order], np.concatenate([[0], np.cumsum(y_true[order])])
@@ -210,7 +244,9 @@ def metric_direction(name: str) -> str:
     >>> metric_direction("val_accuracy"), metric_direction("val_loss")
     ('max', 'min')
     """
-    base = str(name).removeprefix("val_")
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a Keras log name (a str such as 'val_loss'), got {type(name).__name__}")
+    base = name.removeprefix("val_")
     if base in _HIGHER_IS_BETTER:
         return "max"
     if base in _LOWER_IS_BETTER:
