@@ -12,13 +12,14 @@ it. Splits are deterministic given ``seed``; standardization uses training stati
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from course_lib._checks import check_array, check_int, check_real, check_same_length
+from course_lib._checks import _show, check_array, check_bool, check_int, check_real, check_same_length
 
 DATA_DIR = Path(os.environ.get("COURSE_DATA_DIR", Path(__file__).resolve().parents[1] / "data"))
 
@@ -43,6 +44,23 @@ class Dataset:
     feature_names: tuple[str, ...]
     target_name: str
 
+    def __post_init__(self) -> None:
+        X = check_array("X", self.X, ndim=2)
+        y = check_array("y", self.y, ndim=1, dtype=None)
+        check_same_length(X=X, y=y)
+        if not np.all(np.isfinite(y)):
+            raise ValueError("y must contain only finite values")
+        names = self.feature_names
+        if isinstance(names, (str, bytes)) or not isinstance(names, (tuple, list)) \
+                or not all(isinstance(n, str) for n in names) or len(names) != X.shape[1]:
+            raise ValueError(f"feature_names must be {X.shape[1]} strings (one per column of X), "
+                             f"got {_show(names)}")
+        if not isinstance(self.target_name, str):
+            raise TypeError(f"target_name must be a str, got {_show(self.target_name)}")
+        object.__setattr__(self, "X", X)
+        object.__setattr__(self, "y", y)
+        object.__setattr__(self, "feature_names", tuple(names))
+
     @property
     def n_classes(self) -> int:
         """Number of distinct integer labels (classification sets only)."""
@@ -61,10 +79,10 @@ def _read_checked(name: str) -> Dataset:
     if hashlib.sha256(raw).hexdigest() != digest:
         raise DataFileError(f"data file {path} is corrupted or truncated (its SHA-256 does not "
                             f"match the one recorded in course_lib/data.py). {restore}")
-    header, *rows = raw.decode("utf-8").splitlines()
-    table = np.array([r.split(",") for r in rows], dtype=float)
+    header, _, body = raw.decode("utf-8").partition("\n")
+    table = np.loadtxt(io.StringIO(body), delimiter=",", ndmin=2)  # numpy's C parser: fast
     assert table.shape == (n_rows, n_features + 1), table.shape  # guaranteed by the checksum
-    names = header.split(",")
+    names = header.strip().split(",")
     return Dataset(table[:, :-1], table[:, -1], tuple(names[:-1]), names[-1])
 
 
@@ -92,14 +110,22 @@ def load_mnist_if_cached(path: str | os.PathLike | None = None) -> tuple[np.ndar
     """MNIST from a Keras cache file already on disk; never downloads.
 
     Returns ``(x_train, y_train, x_test, y_test)`` as stored in ``mnist.npz``. Raises
-    ``FileNotFoundError`` when there is no such file: use :func:`load_digits` instead.
+    ``FileNotFoundError`` when there is no such file: use :func:`load_digits` instead; a file
+    that is not such an archive raises ``ValueError``.
     """
+    if path is not None and not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a file path (str or os.PathLike) or None, got {_show(path)}")
     path = Path(path) if path is not None else Path.home() / ".keras" / "datasets" / "mnist.npz"
     if not path.is_file():
-        raise FileNotFoundError(f"no MNIST cache at {path}; this course never downloads data. "
-                                "Use course_lib.data.load_digits() (the offline stand-in).")
-    with np.load(path, allow_pickle=False) as f:
-        return f["x_train"], f["y_train"], f["x_test"], f["y_test"]
+        raise FileNotFoundError(f"no MNIST cache at path {str(path)!r}; this course never downloads "
+                                "data. Use course_lib.data.load_digits() (the offline stand-in).")
+    keys = ("x_train", "y_train", "x_test", "y_test")
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            return tuple(f[k] for k in keys)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ValueError(f"path {str(path)!r} is not a Keras mnist.npz archive with arrays "
+                         f"{', '.join(keys)} ({type(exc).__name__}: {_show(str(exc))})") from None
 
 
 @dataclass(frozen=True)
@@ -113,12 +139,32 @@ class Split:
     X_test: np.ndarray
     y_test: np.ndarray
 
+    def __post_init__(self) -> None:
+        n_features = None
+        for part in ("train", "val", "test"):
+            X = check_array(f"X_{part}", getattr(self, f"X_{part}"), ndim=2, nonempty=part == "train")
+            y = check_array(f"y_{part}", getattr(self, f"y_{part}"), ndim=1, dtype=None,
+                            nonempty=part == "train")
+            if not np.all(np.isfinite(y)):
+                raise ValueError(f"y_{part} must contain only finite values")
+            check_same_length(**{f"X_{part}": X, f"y_{part}": y})
+            if n_features not in (None, X.shape[1]):
+                raise ValueError(f"X_{part} must have {n_features} features like X_train, got {X.shape[1]}")
+            n_features = X.shape[1]
+            object.__setattr__(self, f"X_{part}", X)
+            object.__setattr__(self, f"y_{part}", y)
+
 
 def train_val_test_split(X, y, *, val_fraction: float = 0.2, test_fraction: float = 0.2,
                          seed: int = 0, stratify: bool = False) -> Split:
     """Shuffle with ``seed`` and cut into train / validation / test.
 
-    With ``stratify=True`` (classification), each part keeps the class proportions of ``y``.
+    Sizes: the test part gets ``round(test_fraction * n)`` samples, the validation part
+    ``round(val_fraction * n)`` and training the rest. ``round`` is Python's: a product that
+    ends in exactly .5 goes to the even count (``0.25 * 10 = 2.5 -> 2``, ``0.25 * 14 = 3.5 -> 4``);
+    scikit-learn's ``train_test_split`` rounds the test size up instead. With ``stratify=True``
+    (``y`` holds integer class labels) the rule applies within each class, so that each part
+    keeps the class proportions of ``y``.
 
     >>> X, y = np.arange(20.0).reshape(10, 2), np.arange(10)
     >>> s = train_val_test_split(X, y, val_fraction=0.2, test_fraction=0.2, seed=1)
@@ -135,6 +181,10 @@ def train_val_test_split(X, y, *, val_fraction: float = 0.2, test_fraction: floa
     if val_fraction + test_fraction >= 1:
         raise ValueError(f"val_fraction + test_fraction must be < 1, got {val_fraction + test_fraction}")
     rng = np.random.default_rng(check_int("seed", seed, low=0))
+    stratify = check_bool("stratify", stratify)
+    if stratify and np.any(y != np.round(y)):
+        raise ValueError("y must hold integer class labels when stratify=True (stratifying "
+                         "continuous targets would make one group per value)")
     groups = [np.flatnonzero(y == c) for c in np.unique(y)] if stratify else [np.arange(n)]
     parts: list[list[np.ndarray]] = [[], [], []]
     for idx in groups:
@@ -144,7 +194,8 @@ def train_val_test_split(X, y, *, val_fraction: float = 0.2, test_fraction: floa
             parts[k].append(chunk)
     tr, va, te = (np.sort(np.concatenate(p)) for p in parts)
     if tr.size == 0:
-        raise ValueError(f"the training part is empty with {n} samples; lower the fractions")
+        raise ValueError(f"the training part is empty with {n} samples; lower val_fraction or "
+                         "test_fraction")
     y_out = y.astype(np.int64) if np.all(y == np.round(y)) and stratify else y
     return Split(X[tr], y_out[tr], X[va], y_out[va], X[te], y_out[te])
 
@@ -156,23 +207,53 @@ class Standardizer:
     mean: np.ndarray
     std: np.ndarray
 
+    def __post_init__(self) -> None:
+        mean = check_array("mean", self.mean, ndim=1)
+        std = check_array("std", self.std, ndim=1)
+        if std.shape != mean.shape:
+            raise ValueError(f"mean and std must have one value per feature each, got shapes "
+                             f"{mean.shape} and {std.shape}")
+        if np.any(std <= 0):
+            raise ValueError(f"std must be > 0 for every feature, got {_show(std.tolist())}")
+        object.__setattr__(self, "mean", mean)
+        object.__setattr__(self, "std", std)
+
     @classmethod
     def fit(cls, X_train) -> "Standardizer":
-        """Learn mean and std per feature; a constant feature gets std 1 (left centred)."""
+        """Learn mean and std per feature; a constant feature gets std 1 (left centred).
+
+        Values whose mean or std overflows float64 (|x| near 1e308) are refused.
+        """
         X_train = check_array("X_train", X_train, ndim=2)
-        std = X_train.std(axis=0)
-        return cls(X_train.mean(axis=0), np.where(std > 0, std, 1.0))
+        with np.errstate(over="ignore", invalid="ignore"):
+            mean, std = X_train.mean(axis=0), X_train.std(axis=0)
+        if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(std))):
+            raise ValueError("X_train has values too large to standardize: their mean or std "
+                             f"overflows float64 (|x| up to {np.abs(X_train).max():g})")
+        return cls(mean, np.where(std > 0, std, 1.0))
 
     def transform(self, X) -> np.ndarray:
         """Standardize ``X`` with the stored statistics."""
         X = check_array("X", X, ndim=2)
         if X.shape[1] != self.mean.size:
             raise ValueError(f"X must have {self.mean.size} features, got {X.shape[1]}")
-        return (X - self.mean) / self.std
+        with np.errstate(over="ignore", invalid="ignore"):
+            Z = (X - self.mean) / self.std
+        if not np.all(np.isfinite(Z)):
+            raise ValueError("X is too far from the training data: standardized values overflow "
+                             f"float64 (|x| up to {np.abs(X).max():g}, smallest std {self.std.min():g})")
+        return Z
 
 
 def standardize(split: Split) -> tuple[Split, Standardizer]:
     """Standardize all three parts of ``split`` with the training part's statistics."""
+    if not isinstance(split, Split):
+        raise TypeError(f"split must be a Split (from train_val_test_split), got {type(split).__name__}")
     scaler = Standardizer.fit(split.X_train)
-    return Split(scaler.transform(split.X_train), split.y_train, scaler.transform(split.X_val),
-                 split.y_val, scaler.transform(split.X_test), split.y_test), scaler
+    return Split(scaler.transform(split.X_train), split.y_train, _transform_part(scaler, split.X_val),
+                 split.y_val, _transform_part(scaler, split.X_test), split.y_test), scaler
+
+
+def _transform_part(scaler: Standardizer, X: np.ndarray) -> np.ndarray:
+    """An empty validation or test part (fraction 0) stays empty."""
+    return X.copy() if X.shape[0] == 0 else scaler.transform(X)

@@ -10,6 +10,8 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 
+from course_lib._checks import check_array
+
 #: Figure defaults: modest size and dpi (stored PNGs stay small, text stays readable on a
 #: projector), a grid, no top/right spines, a colour-blind-safe cycle (Okabe & Ito).
 COURSE_STYLE: dict[str, object] = {
@@ -36,11 +38,17 @@ def use_course_style() -> None:
 def log_or_linear(values) -> str:
     """``"log"`` when positive values span more than two decades, else ``"linear"``.
 
+    ``values``: numbers of any shape (a curve, several curves); ``nan``, ``inf`` and values
+    ``<= 0`` (which a log axis cannot show) are ignored, and none left means ``"linear"``.
+
     >>> log_or_linear([1.0, 0.5, 0.001]), log_or_linear([1.0, 0.5])
     ('log', 'linear')
     """
-    v = np.asarray(values, dtype=float)
+    v = check_array("values", values, dtype=None, finite=False, nonempty=False)
+    if v.dtype.kind == "b":
+        raise TypeError("values must be numbers, got booleans")
+    v = v.astype(float)
     v = v[np.isfinite(v) & (v > 0)]
     if v.size == 0:
         return "linear"
-    return "log" if v.max() / v.min() > 100 else "linear"
+    return "log" if v.max() > 100 * v.min() else "linear"
