@@ -13,18 +13,24 @@ and :func:`apply_keras_clipping`, what a Keras optimizer does with its ``clipval
 
 ``grads`` is one array, a list/tuple of arrays, or a dict of arrays (the training loop's
 gradients are keyed like its parameters); the result has the same kind. Inputs are never
-modified. Non-finite gradients are not an argument error: they pass through as in
-TensorFlow (a nan/inf global norm makes every entry nan), so that the training loop's
-divergence check can report them with the step and the learning rate.
+modified. Each array must hold finite real numbers: ``None``, strings, booleans and nan/inf
+entries are refused with an error naming the entry (``grads[1]``, ``grads['W']``), where
+TensorFlow would return nan everywhere (``course_lib.training.fit`` checks the gradient's
+norm before clipping, so its divergence report comes first). Norms are computed without
+overflow (the entries are scaled by a power of two, which is exact), so huge gradients and
+huge ``clip_norm`` values give exact results, where TensorFlow's ``t * clip_norm / norm``
+overflows to inf; only a global norm beyond float64's range (~1.8e308) is refused.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
+import math
+
 import numpy as np
 
-from course_lib._checks import check_real
+from course_lib._checks import _show, check_array, check_real
 
 __all__ = ["clip_by_value", "clip_by_norm", "clip_by_global_norm", "global_norm",
            "apply_keras_clipping"]
@@ -32,8 +38,10 @@ __all__ = ["clip_by_value", "clip_by_norm", "clip_by_global_norm", "global_norm"
 Grads = Any  # np.ndarray | list[np.ndarray] | tuple[np.ndarray, ...] | dict[str, np.ndarray]
 
 
-def _as_float(g: Any) -> np.ndarray:
-    arr = np.asarray(g)
+def _as_float(name: str, g: Any) -> np.ndarray:
+    arr = check_array(name, g, dtype=None, nonempty=False)
+    if arr.dtype.kind == "b":
+        raise TypeError(f"{name} must hold real numbers, got booleans: {_show(g)}")
     return arr if arr.dtype.kind == "f" else arr.astype(float)
 
 
@@ -43,21 +51,60 @@ def _unpack(grads: Grads) -> tuple[list[np.ndarray], Callable[[list[np.ndarray]]
         if not grads:
             raise ValueError("grads must not be empty, got an empty dict")
         keys = list(grads)
-        return [_as_float(grads[k]) for k in keys], lambda out: dict(zip(keys, out))
+        return [_as_float(f"grads[{k!r}]", grads[k]) for k in keys], lambda out: dict(zip(keys, out))
     if isinstance(grads, (list, tuple)):
         if not grads:
             raise ValueError(f"grads must not be empty, got an empty {type(grads).__name__}")
         kind = type(grads)
-        return [_as_float(g) for g in grads], lambda out: kind(out)
-    return [_as_float(grads)], lambda out: out[0]
+        return [_as_float(f"grads[{i}]", g) for i, g in enumerate(grads)], lambda out: kind(out)
+    return [_as_float("grads", grads)], lambda out: out[0]
 
 
-def _norm(g: np.ndarray) -> float:
-    return float(np.sqrt(np.vdot(g, g)))
+def _scaled_norm(arrays: list[np.ndarray]) -> tuple[float, int]:
+    """``(n, e)`` with the global L2 norm ``N = n * 2**e``, computed without overflow.
+
+    Plain ``sqrt(sum(g*g))`` when that is finite and its sum of squares no subnormal; else
+    the entries are scaled by ``2**-e`` (exact) so that the largest is in [0.5, 1).
+    """
+    with np.errstate(over="ignore", under="ignore"):
+        total = sum(float(np.vdot(g, g)) for g in arrays)
+    if math.isfinite(total) and total >= max(np.finfo(g.dtype).tiny for g in arrays):
+        return math.sqrt(total), 0
+    if not any(np.any(g) for g in arrays):
+        return 0.0, 0
+    e = math.frexp(max(float(np.max(np.abs(g))) for g in arrays if g.size))[1]
+    with np.errstate(under="ignore"):
+        scaled = [np.ldexp(g, -e) for g in arrays]
+        return math.sqrt(sum(float(np.vdot(g, g)) for g in scaled)), e
 
 
-def _global_norm(arrays: list[np.ndarray]) -> float:
-    return float(np.sqrt(sum(float(np.vdot(g, g)) for g in arrays)))
+def _norm_value(n: float, e: int) -> float:
+    """``n * 2**e`` as a float, or a clear error when it exceeds float64's range."""
+    try:
+        return math.ldexp(n, e)
+    except OverflowError:
+        raise ValueError(f"the global norm of grads exceeds float64's range (~1.8e308): about "
+                         f"2**{e + math.frexp(n)[1]}; scale the gradients down first") from None
+
+
+def _rescaled(g: np.ndarray, c: float, n: float, e: int) -> np.ndarray:
+    """``g * c / N`` for ``N = n * 2**e > c``, without overflow or a spurious underflow."""
+    with np.errstate(under="ignore"):
+        ratio = math.ldexp(c / n, -e)          # c / N < 1: never overflows
+        if ratio >= np.finfo(g.dtype).tiny:   # (float32 arrays turn a Python float into float32)
+            return g * ratio                   # the common case: one multiplication
+        # c / N is subnormal (a tiny clip_norm, a huge norm): multiply mantissas, add exponents
+        (mc, ec), (mn, en) = math.frexp(c), math.frexp(n)
+        mg, eg = np.frexp(g)
+        return np.ldexp(mg * (mc / mn), eg + (ec - en - e)).astype(g.dtype, copy=False)
+
+
+def _exceeds(n: float, e: int, c: float) -> bool:
+    """``N = n * 2**e > c``, also when ``N`` itself is beyond float64's range."""
+    try:
+        return math.ldexp(n, e) > c
+    except OverflowError:
+        return True
 
 
 def clip_by_value(grads: Grads, clip_value_min: float, clip_value_max: float) -> Grads:
@@ -88,8 +135,11 @@ def clip_by_norm(grads: Grads, clip_norm: float) -> Grads:
     """
     c = check_real("clip_norm", clip_norm, low=0, low_open=True)
     arrays, rebuild = _unpack(grads)
-    with np.errstate(invalid="ignore"):  # an inf entry gives nan, as in TensorFlow
-        return rebuild([g * c / max(_norm(g), c) for g in arrays])
+    out = []
+    for g in arrays:
+        n, e = _scaled_norm([g])
+        out.append(_rescaled(g, c, n, e) if _exceeds(n, e, c) else g.copy())
+    return rebuild(out)
 
 
 def global_norm(grads: Grads) -> float:
@@ -100,17 +150,17 @@ def global_norm(grads: Grads) -> float:
     >>> global_norm([np.array([3.0]), np.array([[4.0]])])
     5.0
     """
-    return _global_norm(_unpack(grads)[0])
+    return _norm_value(*_scaled_norm(_unpack(grads)[0]))
 
 
 def clip_by_global_norm(grads: Grads, clip_norm: float) -> tuple[Grads, float]:
     """Rescale all arrays by one factor so that their global norm is at most ``clip_norm``.
 
     ``g_k -> g_k * c / max(N, c)`` with ``N = sqrt(sum_k ||g_k||^2)``; returns
-    ``(clipped, N)`` where ``N`` is the norm *before* clipping. If ``N`` is nan or inf,
-    every entry becomes nan, as in TensorFlow: ``tf.clip_by_global_norm`` (which also
-    returns the pre-clipping norm). Unlike per-array clipping, it keeps the direction of the
-    whole update.
+    ``(clipped, N)`` where ``N`` is the norm *before* clipping, as TensorFlow's
+    ``tf.clip_by_global_norm`` returns it. Unlike per-array clipping, it keeps the direction of
+    the whole update. (TensorFlow makes every entry nan when ``N`` is nan or inf; here
+    non-finite gradients are refused.)
 
     >>> clipped, norm = clip_by_global_norm([np.array([3.0]), np.array([4.0])], 1.0)
     >>> clipped, norm
@@ -118,9 +168,11 @@ def clip_by_global_norm(grads: Grads, clip_norm: float) -> tuple[Grads, float]:
     """
     c = check_real("clip_norm", clip_norm, low=0, low_open=True)
     arrays, rebuild = _unpack(grads)
-    norm = _global_norm(arrays)
-    scale = c / max(norm, c) if np.isfinite(norm) else float("nan")
-    return rebuild([g * scale for g in arrays]), norm
+    n, e = _scaled_norm(arrays)
+    norm = _norm_value(n, e)
+    if not _exceeds(n, e, c):
+        return rebuild([g.copy() for g in arrays]), norm
+    return rebuild([_rescaled(g, c, n, e) for g in arrays]), norm
 
 
 def apply_keras_clipping(grads: Grads, clipvalue: float | None = None, clipnorm: float | None = None,

@@ -18,24 +18,74 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from course_lib._checks import check_real
+from course_lib._checks import _show, check_array, check_int, check_real
 
 Params = dict[str, np.ndarray]
 
 
-def _check_update(grads: Params, params: Params, learning_rate: float) -> float:
-    if not isinstance(grads, dict) or not isinstance(params, dict) or set(grads) != set(params):
-        raise ValueError(f"grads and params must be dicts with the same keys, got "
-                         f"{sorted(grads) if isinstance(grads, dict) else type(grads).__name__} and "
-                         f"{sorted(params) if isinstance(params, dict) else type(params).__name__}")
-    for key, g in grads.items():
-        if np.shape(g) != np.shape(params[key]):
-            raise ValueError(f"grads[{key!r}] must have the shape of params[{key!r}], "
-                             f"{np.shape(params[key])}, got {np.shape(g)}")
-    return check_real("learning_rate", learning_rate, low=0)
+def _check_params(name: str, params: Any) -> Params:
+    """``params`` (or ``grads``) as a dict of finite real float arrays, dtype kept (int -> float)."""
+    if not isinstance(params, dict):
+        raise TypeError(f"{name} must be a dict of arrays (name -> array), got {_show(params)}")
+    out = {}
+    for key, value in params.items():
+        arr = check_array(f"{name}[{key!r}]", value, dtype=None, nonempty=False)
+        if arr.dtype.kind == "b":
+            raise TypeError(f"{name}[{key!r}] must hold real numbers, got booleans: {_show(value)}")
+        out[key] = arr if arr.dtype.kind == "f" else arr.astype(float)
+    return out
+
+
+def _check_keys(name: str, arrays: Params, params: Params, what: str = "params") -> None:
+    if set(arrays) != set(params):
+        raise ValueError(f"{name} must have the keys of {what}, {sorted(map(str, params))}, "
+                         f"got {sorted(map(str, arrays))}")
+    for key, a in arrays.items():
+        if a.shape != params[key].shape:
+            raise ValueError(f"{name}[{key!r}] must have the shape of {what}[{key!r}], "
+                             f"{params[key].shape}, got {a.shape}")
+
+
+def _check_update(optimizer: Any, grads: Any, state: Any, params: Any,
+                  learning_rate: Any) -> tuple[Params, Any, Params, float]:
+    """The checks of every ``update``: the arguments, converted, or a clear error."""
+    params = _check_params("params", params)
+    grads = _check_params("grads", grads)
+    _check_keys("grads", grads, params)
+    state_type = optimizer._state_type()
+    if not isinstance(state, state_type):
+        raise TypeError(f"state must be the {state_type.__name__} made by {type(optimizer).__name__}"
+                        f".init(params), got {_show(state)}")
+    check_int("state.iterations", state.iterations, low=0)
+    for field_name in optimizer._moment_fields():
+        moments = _check_params(f"state.{field_name}", getattr(state, field_name))
+        _check_keys(f"state.{field_name}", moments, params)
+    return grads, state, params, check_real("learning_rate", learning_rate, low=0)
+
+
+def _checked_result(optimizer: Any, result: tuple[Params, Any], learning_rate: float) -> tuple[Params, Any]:
+    """Refuse a step that overflowed float64 (finite inputs, non-finite output): never a silent inf."""
+    new, state = result
+    arrays = [("params", new)] + [(f"state.{f}", getattr(state, f)) for f in optimizer._moment_fields()]
+    for where, group in arrays:
+        for key, value in group.items():
+            if not np.all(np.isfinite(value)):
+                raise ValueError(f"{type(optimizer).__name__}.update overflowed float64 in the new "
+                                 f"{where}[{key!r}]: the grads, the params or learning_rate="
+                                 f"{learning_rate!r} are too large (scale the gradients, e.g. by "
+                                 f"clipping, or lower the learning_rate)")
+    return new, state
+
+
+def _update(optimizer: Any, grads: Any, state: Any, params: Any, learning_rate: Any):
+    grads, state, params, learning_rate = _check_update(optimizer, grads, state, params, learning_rate)
+    with np.errstate(over="ignore", invalid="ignore"):   # overflow is reported just below
+        result = optimizer._apply(grads, state, params, learning_rate)
+    return _checked_result(optimizer, result, learning_rate)
 
 
 def _zeros_like(params: Params) -> Params:
@@ -55,15 +105,24 @@ class GradientDescent:
 
     def init(self, params: Params) -> GradientDescentState:
         """A fresh state: no memory besides the step count."""
+        _check_params("params", params)
         return GradientDescentState()
 
     def update(self, grads: Params, state: GradientDescentState, params: Params,
                learning_rate: float) -> tuple[Params, GradientDescentState]:
-        """One step; returns new params and state."""
-        return self._apply(grads, state, params, _check_update(grads, params, learning_rate))
+        """One step; returns new params and state (each argument checked, overflow refused)."""
+        return _update(self, grads, state, params, learning_rate)
+
+    @staticmethod
+    def _state_type() -> type:
+        return GradientDescentState
+
+    def _moment_fields(self) -> tuple[str, ...]:
+        return ()
 
     def _apply(self, grads, state, params, learning_rate):
-        return {k: w - learning_rate * grads[k] for k, w in params.items()}, \
+        # np.asarray: a 0-d parameter stays a 0-d array (0-d arithmetic gives numpy scalars)
+        return {k: np.asarray(w - learning_rate * grads[k]) for k, w in params.items()}, \
             GradientDescentState(state.iterations + 1)
 
 
@@ -83,7 +142,8 @@ class SGD:
     With ``nesterov=True`` Keras uses the re-parametrized form ``w <- w + mu v - lr g`` (with the
     new ``v``): the weights it stores are the look-ahead point ``w + mu v`` of Sutskever et al.
     (2013), whose textbook form evaluates the gradient at ``w + mu v`` instead.
-    With ``momentum=0`` it is :class:`GradientDescent`.
+    With ``momentum=0`` it is :class:`GradientDescent`. Defaults are Keras's (``momentum=0.0``,
+    ``nesterov=False``).
     """
 
     momentum: float = 0.0
@@ -91,28 +151,36 @@ class SGD:
 
     def __post_init__(self) -> None:
         check_real("momentum", self.momentum, low=0, high=1)
-        if not isinstance(self.nesterov, bool):
-            raise ValueError(f"nesterov must be True or False, got {self.nesterov!r}")
+        if not isinstance(self.nesterov, (bool, np.bool_)):
+            raise TypeError(f"nesterov must be True or False, got {_show(self.nesterov)}")
 
     def init(self, params: Params) -> SGDState:
         """Zero velocity for each parameter (none when ``momentum == 0``, like Keras)."""
-        return SGDState(0, _zeros_like(params) if self.momentum else {})
+        return SGDState(0, _zeros_like(_check_params("params", params)) if self.momentum else {})
 
     def update(self, grads: Params, state: SGDState, params: Params,
                learning_rate: float) -> tuple[Params, SGDState]:
-        """One step; returns new params and state."""
-        return self._apply(grads, state, params, _check_update(grads, params, learning_rate))
+        """One step; returns new params and state (each argument checked, overflow refused)."""
+        return _update(self, grads, state, params, learning_rate)
+
+    @staticmethod
+    def _state_type() -> type:
+        return SGDState
+
+    def _moment_fields(self) -> tuple[str, ...]:
+        return ("velocity",) if self.momentum else ()
 
     def _apply(self, grads, state, params, learning_rate):
         if not self.momentum:
-            return {k: w - learning_rate * grads[k] for k, w in params.items()}, \
+            return {k: np.asarray(w - learning_rate * grads[k]) for k, w in params.items()}, \
                 SGDState(state.iterations + 1, {})
         mu = self.momentum
-        velocity = {k: mu * state.velocity[k] - learning_rate * g for k, g in grads.items()}
+        velocity = {k: np.asarray(mu * state.velocity[k] - learning_rate * g) for k, g in grads.items()}
         if self.nesterov:
-            new = {k: w + (mu * velocity[k] - learning_rate * grads[k]) for k, w in params.items()}
+            new = {k: np.asarray(w + (mu * velocity[k] - learning_rate * grads[k]))
+                   for k, w in params.items()}
         else:
-            new = {k: w + velocity[k] for k, w in params.items()}
+            new = {k: np.asarray(w + velocity[k]) for k, w in params.items()}
         return new, SGDState(state.iterations + 1, velocity)
 
 
@@ -137,6 +205,8 @@ class Adam:
     ``epsilon / sqrt(1 - beta_2^t)``, larger in the first steps (sqrt(1 - 0.999) ~ 0.03 at t = 1).
     (Keras turns ``beta_1``, ``beta_2`` and SGD's ``momentum`` into float32 constants before
     casting them, so even with float64 weights it uses float32-rounded values; here they are exact.)
+    Defaults are Keras's (``beta_1=0.9``, ``beta_2=0.999``, ``epsilon=1e-7``). A gradient above
+    ~1e154 overflows ``g**2`` in float64 (as in Keras): ``update`` then refuses the step.
     """
 
     beta_1: float = 0.9
@@ -150,12 +220,20 @@ class Adam:
 
     def init(self, params: Params) -> AdamState:
         """Zero moments, step count 0."""
+        params = _check_params("params", params)
         return AdamState(0, _zeros_like(params), _zeros_like(params))
 
     def update(self, grads: Params, state: AdamState, params: Params,
                learning_rate: float) -> tuple[Params, AdamState]:
-        """One step; returns new params and state."""
-        return self._apply(grads, state, params, _check_update(grads, params, learning_rate))
+        """One step; returns new params and state (each argument checked, overflow refused)."""
+        return _update(self, grads, state, params, learning_rate)
+
+    @staticmethod
+    def _state_type() -> type:
+        return AdamState
+
+    def _moment_fields(self) -> tuple[str, ...]:
+        return ("m", "v")
 
     def _apply(self, grads, state, params, learning_rate):
         t = state.iterations + 1
@@ -163,15 +241,16 @@ class Adam:
         # it keeps float32 arrays float32 (a numpy float64 scalar would promote them)
         m, v, new = {}, {}, {}
         for k, g in grads.items():  # fresh arrays, changed in place: fewer temporaries, same result
-            m[k] = g - state.m[k]
+            # np.asarray: on 0-d parameters numpy's arithmetic returns scalars, which `out=` refuses
+            m[k] = np.asarray(g - state.m[k])
             m[k] *= 1 - self.beta_1
             m[k] += state.m[k]
-            v[k] = g * g
+            v[k] = np.asarray(g * g)
             v[k] -= state.v[k]
             v[k] *= 1 - self.beta_2
             v[k] += state.v[k]
-            step = np.sqrt(v[k])
+            step = np.asarray(np.sqrt(v[k]))
             step += self.epsilon
             np.divide(m[k] * alpha, step, out=step)
-            new[k] = params[k] - step
+            new[k] = np.asarray(params[k] - step)
         return new, AdamState(t, m, v)

@@ -21,23 +21,88 @@ array([[ 0.1, -0.1],
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from course_lib._checks import check_array, check_real
+from course_lib._checks import _show, check_array, check_real
 
 __all__ = ["L1", "L2", "L1L2", "ProximalL1", "soft_threshold"]
 
 
-def _weights(w: Any) -> np.ndarray:
-    # No finiteness check: a diverging fit must reach its own nan/inf message, not ours.
-    return check_array("w", w, finite=False)
+def _weights(w: Any, *, inf_ok: bool = False) -> np.ndarray:
+    """``w`` as a float64 array, or a clear error: ``None``, strings, booleans and nan are
+    refused, and so is an infinite weight unless the result stays finite (``inf_ok``: the L1
+    subgradient ``sign(inf) = 1``, a zero factor), where Keras too gives a finite value."""
+    arr = check_array("w", w, finite=False)
+    if np.asarray(w).dtype.kind == "b":
+        raise TypeError(f"w must hold real numbers, got booleans: {_show(w)}")
+    n_nan = int(np.count_nonzero(np.isnan(arr)))
+    if n_nan:
+        raise ValueError(f"w must not contain nan; found {n_nan} nan")
+    if not inf_ok:
+        n_inf = int(np.count_nonzero(np.isinf(arr)))
+        if n_inf:
+            raise ValueError(f"w must contain only finite values here (the result would be "
+                             f"infinite); found {n_inf} inf")
+    return arr
 
 
 def _factor(name: str, value: Any) -> float:
     return check_real(name, value, low=0)
+
+
+def _l1_term(l1: float, w: np.ndarray) -> float:
+    """``l1 * sum(|w|)``; 0 when ``l1 == 0`` (Keras skips a zero term). Exact where the plain
+    sum overflows but the penalty does not; a penalty beyond float64's range is refused."""
+    if l1 == 0.0:
+        return 0.0
+    with np.errstate(over="ignore"):
+        value = l1 * float(np.sum(np.abs(w)))
+    if math.isfinite(value):
+        return value
+    # sum(|w|) overflowed: sum the entries scaled by a power of two (exact), scale back at the end
+    e = math.frexp(float(np.max(np.abs(w))))[1]
+    return _scale_back("l1 * sum(|w|)", l1 * float(np.sum(np.abs(np.ldexp(w, -e)))), e, w, "l1", l1)
+
+
+def _l2_term(l2: float, w: np.ndarray) -> float:
+    """``l2 * sum(w**2)``; 0 when ``l2 == 0``; overflow-safe as :func:`_l1_term`."""
+    if l2 == 0.0:
+        return 0.0
+    with np.errstate(over="ignore"):
+        value = l2 * float(np.sum(np.square(w)))
+    if math.isfinite(value):
+        return value
+    e = math.frexp(float(np.max(np.abs(w))))[1]
+    return _scale_back("l2 * sum(w**2)", l2 * float(np.sum(np.square(np.ldexp(w, -e)))), 2 * e,
+                       w, "l2", l2)
+
+
+def _scale_back(what: str, scaled: float, e: int, w: np.ndarray, name: str, factor: float) -> float:
+    try:
+        value = math.ldexp(scaled, e)
+    except OverflowError:
+        value = math.inf
+    if not math.isfinite(value):
+        raise ValueError(f"the penalty {what} exceeds float64's range (~1.8e308) for {name}="
+                         f"{factor!r} and w with |w| up to {float(np.max(np.abs(w))):.3g}: "
+                         f"w must be smaller")
+    return value
+
+
+def _l2_gradient(l2: float, w: np.ndarray) -> np.ndarray:
+    """``2 * l2 * w`` (zeros when ``l2 == 0``); refused where it overflows float64."""
+    if l2 == 0.0:
+        return np.zeros_like(w)
+    with np.errstate(over="ignore"):
+        grad = (2.0 * l2) * w
+    if not np.all(np.isfinite(grad)):
+        raise ValueError(f"the gradient 2 * l2 * w exceeds float64's range for l2={l2!r} and "
+                         f"|w| up to {float(np.max(np.abs(w))):.3g}: w must be smaller")
+    return grad
 
 
 @dataclass(frozen=True)
@@ -58,12 +123,12 @@ class L1:
         object.__setattr__(self, "l1", _factor("l1", self.l1))
 
     def penalty(self, w: Any) -> float:
-        """``l1 * sum(|w|)``."""
-        return self.l1 * float(np.sum(np.abs(_weights(w))))
+        """``l1 * sum(|w|)`` (0 when ``l1 == 0``)."""
+        return _l1_term(self.l1, _weights(w, inf_ok=not self.l1))
 
     def gradient(self, w: Any) -> np.ndarray:
         """``l1 * sign(w)``: the subgradient TensorFlow's autodiff gives for ``abs`` (0 at 0)."""
-        return self.l1 * np.sign(_weights(w))
+        return self.l1 * np.sign(_weights(w, inf_ok=True))
 
 
 @dataclass(frozen=True)
@@ -83,12 +148,12 @@ class L2:
         object.__setattr__(self, "l2", _factor("l2", self.l2))
 
     def penalty(self, w: Any) -> float:
-        """``l2 * sum(w**2)``."""
-        return self.l2 * float(np.sum(np.square(_weights(w))))
+        """``l2 * sum(w**2)`` (0 when ``l2 == 0``)."""
+        return _l2_term(self.l2, _weights(w, inf_ok=not self.l2))
 
     def gradient(self, w: Any) -> np.ndarray:
         """``2 * l2 * w``."""
-        return 2.0 * self.l2 * _weights(w)
+        return _l2_gradient(self.l2, _weights(w, inf_ok=not self.l2))
 
 
 @dataclass(frozen=True)
@@ -109,14 +174,21 @@ class L1L2:
         object.__setattr__(self, "l2", _factor("l2", self.l2))
 
     def penalty(self, w: Any) -> float:
-        """``l1 * sum(|w|) + l2 * sum(w**2)``."""
-        w = _weights(w)
-        return self.l1 * float(np.sum(np.abs(w))) + self.l2 * float(np.sum(np.square(w)))
+        """``l1 * sum(|w|) + l2 * sum(w**2)``; a term whose factor is 0 is skipped, as in Keras."""
+        w = _weights(w, inf_ok=not (self.l1 or self.l2))
+        total = _l1_term(self.l1, w) + _l2_term(self.l2, w)
+        if not math.isfinite(total):
+            raise ValueError(f"the penalty l1 * sum(|w|) + l2 * sum(w**2) exceeds float64's range "
+                             f"for l1={self.l1!r}, l2={self.l2!r}: w must be smaller")
+        return total
 
     def gradient(self, w: Any) -> np.ndarray:
-        """``l1 * sign(w) + 2 * l2 * w``."""
-        w = _weights(w)
-        return self.l1 * np.sign(w) + 2.0 * self.l2 * w
+        """``l1 * sign(w) + 2 * l2 * w``; a term whose factor is 0 is skipped, as in Keras."""
+        w = _weights(w, inf_ok=not self.l2)
+        grad = _l2_gradient(self.l2, w)
+        if self.l1:
+            grad = grad + self.l1 * np.sign(w)
+        return grad
 
 
 def soft_threshold(w: Any, threshold: float) -> np.ndarray:
@@ -128,8 +200,11 @@ def soft_threshold(w: Any, threshold: float) -> np.ndarray:
     >>> soft_threshold([0.3, -0.05, -2.0, 0.1], 0.1).tolist()
     [0.2, 0.0, -1.9, 0.0]
     """
-    w = _weights(w)
-    threshold = check_real("threshold", threshold, low=0)
+    return _soft(_weights(w), check_real("threshold", threshold, low=0))
+
+
+def _soft(w: np.ndarray, threshold: float) -> np.ndarray:
+    # threshold may be inf (learning_rate * l1 overflowed): every weight becomes 0, exactly
     return np.sign(w) * np.maximum(np.abs(w) - threshold, 0.0)
 
 
@@ -154,13 +229,13 @@ class ProximalL1:
 
     def penalty(self, w: Any) -> float:
         """``l1 * sum(|w|)`` (reported in the loss; not differentiated)."""
-        return self.l1 * float(np.sum(np.abs(_weights(w))))
+        return _l1_term(self.l1, _weights(w, inf_ok=not self.l1))
 
     def gradient(self, w: Any) -> np.ndarray:
         """Zeros: the L1 term is handled by :meth:`prox`, not by the gradient."""
-        return np.zeros_like(_weights(w))
+        return np.zeros_like(_weights(w, inf_ok=True))
 
     def prox(self, w: Any, learning_rate: float) -> np.ndarray:
         """``soft_threshold(w, learning_rate * l1)``, applied after each optimizer step."""
         learning_rate = check_real("learning_rate", learning_rate, low=0)
-        return soft_threshold(w, learning_rate * self.l1)
+        return _soft(_weights(w), learning_rate * self.l1 if self.l1 else 0.0)

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from course_lib._checks import check_array, check_choice, check_int, check_real
+from course_lib._checks import _finite, _show, check_array, check_choice, check_int, check_real
 
 __all__ = ["Schedule", "constant", "exponential_decay", "linear_decay", "inverse_time_decay",
            "piecewise_constant", "cosine_decay"]
@@ -27,7 +27,10 @@ __all__ = ["Schedule", "constant", "exponential_decay", "linear_decay", "inverse
 class Schedule:
     """An immutable ``step -> learning rate`` function with its name and arguments.
 
-    Made by the factories of this module; equal when name and arguments are equal.
+    Made by the factories of this module; equal when name and arguments are equal. A rate
+    that is not finite (``exponential_decay`` with ``decay_rate > 1`` at a huge step) is
+    refused with an error naming the step. Step arguments of the factories (``decay_steps``,
+    ``boundaries``...) are at most ``2**53``, the last step count float64 holds exactly.
 
     >>> s = exponential_decay(0.1, decay_steps=10, decay_rate=0.5)
     >>> s
@@ -40,21 +43,45 @@ class Schedule:
     arguments: tuple[tuple[str, Any], ...]
     rule: Callable[[np.ndarray], np.ndarray] = field(compare=False)
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name.isidentifier():
+            raise TypeError(f"name must be a schedule's name (an identifier), got {_show(self.name)}")
+        if not isinstance(self.arguments, tuple) or not all(
+                isinstance(a, tuple) and len(a) == 2 and isinstance(a[0], str) for a in self.arguments):
+            raise TypeError(f"arguments must be a tuple of (name, value) pairs, got {_show(self.arguments)}")
+        if not callable(self.rule):
+            raise TypeError(f"rule must be callable (an array of steps -> an array of rates), "
+                            f"got {_show(self.rule)}")
+
     @property
     def config(self) -> dict[str, Any]:
         """The factory's arguments, as a fresh dict (sequences as lists, like Keras's)."""
         return {k: list(v) if isinstance(v, tuple) else v for k, v in self.arguments}
 
     def __call__(self, step: Any) -> Any:
-        if isinstance(step, numbers.Real) and not isinstance(step, bool):   # fast path, one step
-            if not (math.isfinite(step) and step >= 0):
-                raise ValueError(f"step must be a finite number >= 0, got {step!r}")
-            return float(self.rule(np.array([step], dtype=float))[0])   # same ulp as arrays
+        if isinstance(step, numbers.Real) and not isinstance(step, (bool, np.bool_)):  # one step
+            if not (_finite(step) and step >= 0):
+                raise ValueError(f"step must be a finite number >= 0, got {_show(step)}")
+            return float(self._rates(np.array([step], dtype=float))[0])   # same ulp as arrays
+        if isinstance(step, (bool, np.bool_)) or np.asarray(step).dtype.kind == "b":
+            raise TypeError(f"step must be a number or an array of numbers, got booleans: {_show(step)}")
         steps = check_array("step", step, dtype=float, nonempty=False)
         if steps.size and steps.min() < 0:
             raise ValueError(f"step must be >= 0, got {steps.min():g}")
-        rates = np.asarray(self.rule(steps), dtype=float)
+        rates = self._rates(steps)
         return float(rates) if rates.ndim == 0 else rates
+
+    def _rates(self, steps: np.ndarray) -> np.ndarray:
+        """The rule's rates, refused where they are not finite (a growing decay overflowing)."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            rates = np.asarray(self.rule(steps), dtype=float)
+        if rates.shape != steps.shape:
+            raise ValueError(f"{self!r}: its rule gave shape {rates.shape} for step of shape {steps.shape}")
+        bad = ~np.isfinite(rates)
+        if bad.any():
+            raise ValueError(f"{self!r} has no finite learning rate at step {steps[bad].flat[0]:g} "
+                             f"(it overflows float64): use smaller steps or a rate that decays")
+        return rates
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.config.items())
@@ -69,9 +96,28 @@ def _flag(name: str, value: Any) -> bool:
     return bool(check_choice(name, value, (False, True)))
 
 
+MAX_STEPS = 2**53   # the last step count float64 counts exactly; larger step arguments are refused
+MAX_BOUNDARIES = 10_000
+
+
+def _steps(name: str, value: Any, low: int = 1) -> int:
+    return check_int(name, value, low=low, high=MAX_STEPS)
+
+
 def _as_list(name: str, value: Any, what: str) -> list[Any]:
-    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
-        raise ValueError(f"{name} must be a list of {what}, got {value!r}")
+    """A list, tuple, range or 1-d array, in order (sets, dicts and iterators are refused)."""
+    if isinstance(value, np.ndarray):
+        if value.ndim != 1:
+            raise ValueError(f"{name} must be a list of {what}, got an array of shape {value.shape}")
+        value = value.tolist()
+    if not isinstance(value, (list, tuple, range)):
+        raise TypeError(f"{name} must be a list of {what}, got {_show(value)}")
+    try:
+        n = len(value)
+    except OverflowError:   # a range longer than sys.maxsize
+        n = MAX_BOUNDARIES + 2
+    if n > MAX_BOUNDARIES + 1:
+        raise ValueError(f"{name} must hold at most {MAX_BOUNDARIES + 1} {what}, got {_show(value)}")
     return list(value)
 
 
@@ -99,7 +145,7 @@ def exponential_decay(initial_learning_rate: float, decay_steps: int, decay_rate
     array([1.  , 1.  , 0.5 , 0.5 , 0.25])
     """
     lr0 = _rate("initial_learning_rate", initial_learning_rate)
-    steps = check_int("decay_steps", decay_steps, low=1)
+    steps = _steps("decay_steps", decay_steps)
     rate = _rate("decay_rate", decay_rate)
     stairs = _flag("staircase", staircase)
 
@@ -112,18 +158,20 @@ def exponential_decay(initial_learning_rate: float, decay_steps: int, decay_rate
 
 
 def linear_decay(initial_learning_rate: float, decay_steps: int,
-                 end_learning_rate: float = 0.0) -> Schedule:
+                 end_learning_rate: float = 1e-4) -> Schedule:
     """A straight line to ``end_learning_rate`` at ``decay_steps``, then constant.
 
     ``lr(t) = (initial - end) * (1 - min(t, decay_steps) / decay_steps) + end``.
     Keras: ``keras.optimizers.schedules.PolynomialDecay(power=1.0, cycle=False)``, which
-    clamps at ``decay_steps`` exactly like this.
+    clamps at ``decay_steps`` exactly like this. The default end rate is Keras's, ``1e-4``
+    (not 0): pass ``end_learning_rate=0`` to decay to zero. As in Keras, an end rate above
+    ``initial_learning_rate`` makes the line rise.
 
     >>> linear_decay(1.0, 4, end_learning_rate=0.2)(np.arange(6))
     array([1. , 0.8, 0.6, 0.4, 0.2, 0.2])
     """
     lr0 = _rate("initial_learning_rate", initial_learning_rate)
-    steps = check_int("decay_steps", decay_steps, low=1)
+    steps = _steps("decay_steps", decay_steps)
     end = check_real("end_learning_rate", end_learning_rate, low=0)
 
     def rule(t: np.ndarray) -> np.ndarray:
@@ -144,7 +192,7 @@ def inverse_time_decay(initial_learning_rate: float, decay_steps: int, decay_rat
     array([1.        , 0.5       , 0.33333333, 0.25      ])
     """
     lr0 = _rate("initial_learning_rate", initial_learning_rate)
-    steps = check_int("decay_steps", decay_steps, low=1)
+    steps = _steps("decay_steps", decay_steps)
     rate = _rate("decay_rate", decay_rate)
     stairs = _flag("staircase", staircase)
 
@@ -166,7 +214,7 @@ def piecewise_constant(boundaries: Iterable[int], values: Iterable[float]) -> Sc
     >>> piecewise_constant([2, 4], [1.0, 0.5, 0.1])(np.arange(6))
     array([1. , 1. , 1. , 0.5, 0.5, 0.1])
     """
-    bounds = tuple(check_int(f"boundaries[{i}]", b, low=0)
+    bounds = tuple(_steps(f"boundaries[{i}]", b, low=0)
                    for i, b in enumerate(_as_list("boundaries", boundaries, "integers")))
     if not bounds or any(b >= c for b, c in zip(bounds, bounds[1:])):
         raise ValueError(f"boundaries must be a non-empty, strictly increasing list of steps, "
@@ -203,9 +251,9 @@ def cosine_decay(initial_learning_rate: float, decay_steps: int, alpha: float = 
     >>> cosine_decay(0.0, 2, warmup_target=1.0, warmup_steps=2)(np.arange(5))
     array([0. , 0.5, 1. , 0.5, 0. ])
     """
-    steps = check_int("decay_steps", decay_steps, low=1)
+    steps = _steps("decay_steps", decay_steps)
     a = check_real("alpha", alpha, low=0, high=1)
-    warm = check_int("warmup_steps", warmup_steps, low=0)
+    warm = _steps("warmup_steps", warmup_steps, low=0)
     if warmup_target is None:
         lr0, target = _rate("initial_learning_rate", initial_learning_rate), None
         if warm:

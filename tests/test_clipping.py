@@ -61,10 +61,71 @@ def test_zero_gradient_is_left_alone():
     np.testing.assert_array_equal(clipped[0], zero)
 
 
-def test_non_finite_global_norm_makes_nan_like_tensorflow():
-    clipped, norm = clip_by_global_norm([np.array([1.0, np.inf]), np.array([2.0])], 1.0)
-    assert norm == np.inf
-    assert all(np.isnan(g).all() for g in clipped)
+def test_non_finite_gradients_are_refused_where_tensorflow_gives_nan():
+    # fit checks the gradient norm before clipping, so this never hides its divergence report
+    for call in (lambda: clip_by_global_norm([np.array([1.0, np.inf]), np.array([2.0])], 1.0),
+                 lambda: clip_by_norm({"W": np.array([np.nan])}, 1.0),
+                 lambda: clip_by_value((np.ones(2), np.array([-np.inf])), -1.0, 1.0),
+                 lambda: global_norm(np.array([np.nan])),
+                 lambda: apply_keras_clipping([np.array([np.inf])], clipnorm=1.0)):
+        with pytest.raises(ValueError, match=r"^grads(\[\d\]|\['W'\])? must contain only finite values"):
+            call()
+
+
+@pytest.mark.parametrize("grads, name", [
+    ([np.ones(2), None], r"grads\[1\]"), (None, "grads"), ({"W": "1.5"}, r"grads\['W'\]"),
+    ([np.ones(2), [[1.0], [1.0, 2.0]]], r"grads\[1\]"), ([np.array([1 + 1j])], r"grads\[0\]"),
+    (np.array([True]), "grads"), ([object()], r"grads\[0\]"),
+])
+def test_none_strings_ragged_complex_and_booleans_are_refused_not_nan(grads, name):
+    for call in (lambda: clip_by_global_norm(grads, 1.0), lambda: clip_by_norm(grads, 1.0),
+                 lambda: clip_by_value(grads, -1.0, 1.0), lambda: global_norm(grads),
+                 lambda: apply_keras_clipping(grads)):
+        with pytest.raises((ValueError, TypeError), match=f"^{name} must"):
+            call()
+
+
+def test_huge_values_and_huge_clip_norms_are_exact():
+    # ||(3, 4)|| = 5 <= c: unchanged, exactly (TensorFlow's 3 * 1e308 / 1e308 overflows to inf)
+    np.testing.assert_array_equal(clip_by_norm(np.array([3.0, 4.0]), 1e308), [3.0, 4.0])
+    # entries whose squares overflow: norm 5e307 > 1 -> (0.6, 0.8), by hand
+    np.testing.assert_allclose(clip_by_norm(np.array([3e307, 4e307]), 1.0), [0.6, 0.8], rtol=1e-15)
+    np.testing.assert_allclose(clip_by_norm(np.array([3e307, 4e307]), 2.5e307), [1.5e307, 2e307], rtol=1e-15)
+    assert global_norm([np.array([3e200]), np.array([[4e200]])]) == pytest.approx(5e200, rel=1e-15)
+    clipped, norm = clip_by_global_norm([np.array([3e200]), np.array([4e200])], 1e200)
+    assert norm == pytest.approx(5e200, rel=1e-15)
+    np.testing.assert_allclose(np.concatenate(clipped), [0.6e200, 0.8e200], rtol=1e-15)
+    # a norm beyond float64 (sqrt(2) * 1.5e308): clip_by_norm still exact, the norm itself refused
+    np.testing.assert_allclose(clip_by_norm(np.array([1.5e308, -1.5e308]), 1.0),
+                               [2**-0.5, -(2**-0.5)], rtol=1e-15)
+    with pytest.raises(ValueError, match="global norm of grads exceeds float64's range"):
+        global_norm(np.array([1.5e308, 1.5e308]))
+    with pytest.raises(ValueError, match="global norm of grads exceeds float64's range"):
+        clip_by_global_norm([np.array([1.5e308]), np.array([1.5e308])], 1.0)
+
+
+def test_tiny_values_and_tiny_clip_norms_are_exact():
+    # squares of 3e-170 underflow to 0: the norm is still 5e-170 and a smaller clip_norm clips
+    assert global_norm(np.array([3e-170, 4e-170])) == pytest.approx(5e-170, rel=1e-15)
+    np.testing.assert_allclose(clip_by_norm(np.array([3e-170, 4e-170]), 1e-170), [0.6e-170, 0.8e-170],
+                               rtol=1e-15)
+    # c / N below the smallest normal float: (3, 4) * 1e-310 / 5, correctly rounded subnormals
+    np.testing.assert_allclose(clip_by_norm(np.array([3.0, 4.0]), 1e-310), [0.6e-310, 0.8e-310],
+                               rtol=1e-9)
+    # the smallest subnormal clip: 3/5 and 4/5 of 5e-324 both round to 5e-324
+    np.testing.assert_array_equal(clip_by_norm(np.array([3.0, 4.0]), 5e-324), [5e-324, 5e-324])
+    # float32: c / N = 1.2e-51 is 0 in float32, yet the result 6e-21 is a normal float32
+    out = clip_by_norm(np.array([3e30, 4e30], dtype=np.float32), 1e-20)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out, [6e-21, 8e-21], rtol=1e-6)
+    np.testing.assert_array_equal(clip_by_norm(np.zeros(3), 5e-324), np.zeros(3))
+
+
+def test_zero_d_and_one_element_gradients():
+    assert clip_by_norm(np.array(-4.0), 2.0) == -2.0 and clip_by_norm(np.array(-4.0), 2.0).shape == ()
+    np.testing.assert_array_equal(clip_by_value([np.array(3.0), np.array([-3.0])], -1, 1)[1], [-1.0])
+    clipped, norm = clip_by_global_norm({"b": np.array([-4.0])}, 1.0)
+    assert norm == 4.0 and clipped["b"].tolist() == [-1.0]
 
 
 @pytest.mark.parametrize("kind", [list, tuple, dict, "array"])

@@ -99,10 +99,82 @@ def test_bad_weights_and_thresholds_raise():
         ProximalL1(0.1).prox([1.0], learning_rate=-1.0)
 
 
-def test_nan_weights_propagate_for_the_training_loop_to_report():
-    # fit detects divergence from the loss; the penalty must not pre-empt it with its own error
-    assert np.isnan(L2(0.1).penalty([np.nan, 1.0]))
-    assert np.isinf(L1(0.1).penalty([np.inf]))
+@pytest.mark.parametrize("call", [
+    lambda: L2(0.1).penalty([np.nan, 1.0]), lambda: L1(0.1).penalty([np.inf]),
+    lambda: L2(0.1).gradient([np.inf]), lambda: L1L2(0.1, 0.1).gradient([np.inf]),
+    lambda: L1(0.1).gradient([np.nan]), lambda: soft_threshold([np.inf], 0.1),
+    lambda: ProximalL1(0.1).prox([np.nan], 0.1), lambda: ProximalL1(0.1).penalty([-np.inf]),
+])
+def test_non_finite_weights_are_refused_where_the_result_would_be_nan_or_inf(call):
+    with pytest.raises(ValueError, match="^w must"):
+        call()
+
+
+@pytest.mark.parametrize("call", [lambda: L2().penalty(None), lambda: L1().gradient([None, 1.0]),
+                                  lambda: soft_threshold(None, 0.1), lambda: L1L2(0.1).penalty("1.5"),
+                                  lambda: ProximalL1().prox(None, 0.1), lambda: L2().gradient([1 + 1j]),
+                                  lambda: L1().penalty(np.array([True, False]))])
+def test_none_strings_complex_and_booleans_are_refused_not_nan(call):
+    with pytest.raises((ValueError, TypeError), match="^w must"):
+        call()
+
+
+def test_zero_factor_skips_its_term_as_keras_does():
+    # Keras's L1L2 adds a term only `if self.l1` / `if self.l2`: 0 * inf and 0 * (1e160)**2
+    # (an overflow) never happen. Expected values by hand.
+    assert L1L2(l1=0.25, l2=0).penalty([1e160, -2]) == 0.25 * (1e160 + 2)     # 2.5e159
+    assert L1L2(l1=0, l2=0.25).penalty([1e100, -2]) == 0.25 * (1e200 + 4)
+    np.testing.assert_array_equal(L1L2(0.25, 0).gradient([np.inf, 1]), [0.25, 0.25])
+    np.testing.assert_array_equal(L1L2(0.25, 0).gradient([-np.inf, 0.0]), [-0.25, 0.0])
+    np.testing.assert_array_equal(L1L2(0, 0.5).gradient([1e300, -2]), [1e300, -2.0])
+    # a factor of 0 is no penalty at all, whatever the weights (Keras's L1(0)/L2(0) give nan on inf)
+    for reg in (L1(0.0), L2(0.0), L1L2(0.0, 0.0), ProximalL1(0.0)):
+        assert reg.penalty([np.inf, -np.inf, 1e308]) == 0.0
+        np.testing.assert_array_equal(reg.gradient([np.inf, 1e308]), [0.0, 0.0])
+    np.testing.assert_array_equal(ProximalL1(0.0).prox([1e308, -3.0], 1e308), [1e308, -3.0])
+    np.testing.assert_array_equal(L1(0.5).gradient([np.inf, -np.inf]), [0.5, -0.5])  # sign(±inf)
+
+
+def test_huge_weights_exact_where_representable_refused_where_not():
+    # the plain sum of squares overflows at |w| ~ 1.3e154; the penalty itself only above 1.8e308
+    assert L2(0.01).penalty([1e155]) == pytest.approx(1e308, rel=1e-15)          # 0.01 * 1e310
+    assert L2(0.0625).penalty([3e154, 4e154]) == pytest.approx(1.5625e308, rel=1e-15)  # /16 of 25e308
+    assert L1(0.5).penalty([1e308, 1e308, 1e308]) == pytest.approx(1.5e308, rel=1e-15)
+    # 0.5 * 2e308 is representable, but 1e-10 * 2e616 = 2e606 is not
+    with pytest.raises(ValueError, match="exceeds float64's range.*l2=1e-10"):
+        L1L2(0.5, 1e-10).penalty([1e308, 1e308])
+    with pytest.raises(ValueError, match="^the penalty l2 \\* sum\\(w\\*\\*2\\) exceeds float64's range"):
+        L2(0.25).penalty([1e160])                              # 2.5e319 > 1.8e308
+    with pytest.raises(ValueError, match="^the penalty l1 \\* sum\\(|w|\\) exceeds"):
+        L1(2.0).penalty([1e308])
+    with pytest.raises(ValueError, match="^the gradient 2 \\* l2 \\* w exceeds"):
+        L2(1.0).gradient([1e308])
+    np.testing.assert_array_equal(L2(0.25).gradient([1e308]), [0.5e308])
+    # subnormal weights: l * 5e-324 rounds to 0 or to the smallest subnormal, as in Keras
+    assert L1(0.5).penalty([5e-324]) == 0.0 and L1(1.0).penalty([5e-324]) == 5e-324
+    assert L2(1.0).penalty([5e-324]) == 0.0
+    np.testing.assert_array_equal(L2(0.5).gradient([5e-324]), [5e-324])
+
+
+def test_zero_d_and_one_element_weights():
+    assert L2(0.5).penalty(np.array(3.0)) == 4.5 and L1(0.5).penalty(np.array(-3.0)) == 1.5
+    assert L2(0.5).gradient(np.array(3.0)).shape == () and L2(0.5).gradient(np.array(3.0)) == 3.0
+    assert L1L2(1.0, 1.0).gradient(np.array([-2.0])).tolist() == [-5.0]   # -1 + 2 * (-2)
+    assert soft_threshold(np.array(0.5), 0.2).shape == () and float(soft_threshold(np.array(0.5), 0.2)) == 0.3
+
+
+def test_fit_still_reports_divergence_as_training_diverged_with_a_regularizer():
+    # the loop checks its loss and gradient before any penalty could meet a non-finite weight
+    from course_lib.models import LinearRegression
+    from course_lib.optim import GradientDescent
+    from course_lib.training import TrainingDiverged, fit
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(20, 2)), rng.normal(size=20)
+    for reg in (L2(0.01), L1(0.01), L1L2(0.01, 0.01), ProximalL1(0.01)):
+        with pytest.raises(TrainingDiverged):
+            fit(LinearRegression(2), X, y, batch_size=20, epochs=2000, optimizer=GradientDescent(),
+                learning_rate=10.0, regularizer=reg, rng=np.random.default_rng(1))
 
 
 # ---------------------------------------------------------------- properties
