@@ -19,7 +19,7 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 
-from course_lib._checks import check_int, check_real
+from course_lib._checks import check_array, check_int, check_real
 from course_lib.plateau import ReduceLROnPlateau
 from course_lib.widgets._live import LiveFigure, show_widget, status_text
 
@@ -27,6 +27,10 @@ from course_lib.widgets._live import LiveFigure, show_widget, status_text
 CONVERGED = 1.05
 #: a run has diverged once its validation loss exceeds this multiple of its starting value
 DIVERGED = 1e6
+#: the most SGD steps a problem may hold (``epochs * steps_per_epoch``; 60 x 25 = 1,500 here)
+MAX_STEPS = 100_000
+#: the most numbers its precomputed batches may hold (steps x (d+1)^2), about 40 MB
+MAX_ENTRIES = 5_000_000
 
 
 @dataclass(frozen=True)
@@ -43,9 +47,33 @@ class PlateauProblem:
     epochs: int
     steps_per_epoch: int
 
+    def __post_init__(self) -> None:
+        G = check_array("G", self.G, ndim=3)
+        T, d, _ = G.shape
+        h, A, b = (check_array(k, getattr(self, k), ndim=n) for k, n in (("h", 2), ("val_A", 2), ("val_b", 1)))
+        if G.shape != (T, d, d) or h.shape != (T, d) or A.shape != (d, d) or b.shape != (d,):
+            raise ValueError(f"G, h, val_A and val_b must have shapes (T, d, d), (T, d), (d, d), (d,), "
+                             f"got {G.shape}, {h.shape}, {A.shape}, {b.shape}")
+        epochs = check_int("epochs", self.epochs, low=1)
+        per = check_int("steps_per_epoch", self.steps_per_epoch, low=1)
+        if epochs * per != T or T > MAX_STEPS:
+            raise ValueError(f"G must hold epochs x steps_per_epoch = {epochs} x {per} steps "
+                             f"(at most {MAX_STEPS}), got {T}")
+        for k, v in (("G", G), ("h", h), ("val_A", A), ("val_b", b)):
+            object.__setattr__(self, k, v)
+        for k in ("val_c", "floor", "val_min"):
+            object.__setattr__(self, k, check_real(k, getattr(self, k)))
+
     def val_loss(self, w: np.ndarray) -> float:
         """Mean squared error of ``w`` on the validation set."""
-        return float(w @ self.val_A @ w - 2 * self.val_b @ w + self.val_c)
+        w = check_array("w", w, ndim=1)
+        if w.shape != self.val_b.shape:
+            raise ValueError(f"w must hold {self.val_b.size} weights (the bias last), got {w.size}")
+        with np.errstate(over="ignore", invalid="ignore"):
+            loss = float(w @ self.val_A @ w - 2 * self.val_b @ w + self.val_c)
+        if not np.isfinite(loss):
+            raise ValueError("w is too large: its validation loss overflows float64")
+        return loss
 
 
 def plateau_data(*, n_features: int = 6, condition_number: float = 50.0, n_train: int = 100,
@@ -53,17 +81,18 @@ def plateau_data(*, n_features: int = 6, condition_number: float = 50.0, n_train
     """The regression behind the widget: ``(X, y, X_val, y_val)``, seeded.
 
     Feature ``i`` is ``N(0, s_i^2)`` with scales ``s_i`` from 1 down to
-    ``1/sqrt(condition_number)``; ``y = X w + N(0, 1)`` with ``w_i = ±2 / s_i``, so that every
+    ``1/sqrt(condition_number)`` (at most 1e12); ``y = X w + N(0, 1)`` with ``w_i = ±2 / s_i``, so that every
     direction starts with the same share of the loss (``s_i^2 w_i^2 = 4``) but the small ones are
     learnt ``condition_number`` times more slowly.
 
-    >>> X, y, X_val, y_val = plateau_data(n_train=8, n_val=3)
+    >>> X, y, X_val, y_val = plateau_data(n_train=8, n_val=7)   # n_train, n_val > n_features
     >>> X.shape, y.shape, X_val.shape
-    ((8, 6), (8,), (3, 6))
+    ((8, 6), (8,), (7, 6))
     """
-    d = check_int("n_features", n_features, low=1)
-    kappa = check_real("condition_number", condition_number, low=1)
-    n, n_val = check_int("n_train", n_train, low=1), check_int("n_val", n_val, low=1)
+    d = check_int("n_features", n_features, low=1, high=100)
+    kappa = check_real("condition_number", condition_number, low=1, high=1e12)
+    n = check_int("n_train", n_train, low=d + 1, high=100_000)
+    n_val = check_int("n_val", n_val, low=d + 1, high=100_000)
     rng = np.random.default_rng(check_int("seed", seed, low=0))
     scales = np.logspace(0, -0.5 * np.log10(kappa), d)
     w_true = 2.0 / scales * rng.choice([-1.0, 1.0], d)
@@ -84,11 +113,12 @@ def plateau_problem(*, batch_size: int = 4, epochs: int = 60, seed: int = 0, **d
     ((50, 7, 7), (50, 7), True)
     """
     X, y, X_val, y_val = plateau_data(seed=seed, **data_kwargs)
-    n = len(X)
+    n, d = X.shape
     B = check_int("batch_size", batch_size, low=1, high=n)
     if n % B:
         raise ValueError(f"batch_size must divide the {n} training samples, got {B}")
-    E = check_int("epochs", epochs, low=1)
+    most = min(MAX_STEPS, MAX_ENTRIES // (d + 1) ** 2) // (n // B)
+    E = check_int("epochs", epochs, low=1, high=max(1, most))
     rng = np.random.default_rng(seed)
     X, X_val = np.c_[X, np.ones(n)], np.c_[X_val, np.ones(len(X_val))]
     batches = np.concatenate([rng.permutation(n) for _ in range(E)]).reshape(-1, B)
@@ -98,7 +128,7 @@ def plateau_problem(*, batch_size: int = 4, epochs: int = 60, seed: int = 0, **d
     A, b, c = X_val.T @ X_val / len(X_val), X_val.T @ y_val / len(X_val), float(y_val @ y_val / len(X_val))
     w_fit = np.linalg.lstsq(X, y, rcond=None)[0]
     floor = float(w_fit @ A @ w_fit - 2 * b @ w_fit + c)
-    val_min = float(c - b @ np.linalg.solve(A, b))
+    val_min = float(c - b @ np.linalg.lstsq(A, b, rcond=None)[0])
     return PlateauProblem(G, h, A, b, c, floor, val_min, E, n // B)
 
 
@@ -120,11 +150,17 @@ def train_with_plateau(problem: PlateauProblem, initial_learning_rate: float,
     Returns ``(val_loss, learning_rates, cuts)``. A loss above ``DIVERGED`` times the
     starting one (or not finite) ends the run: that epoch and the rest are nan.
     """
-    lr = check_real("initial_learning_rate", initial_learning_rate, low=0, low_open=True)
+    if not isinstance(problem, PlateauProblem):
+        raise TypeError(f"problem must be a PlateauProblem (from plateau_problem), got {type(problem).__name__}")
+    if plateau is not None and not isinstance(plateau, ReduceLROnPlateau):
+        raise TypeError(f"plateau must be a ReduceLROnPlateau or None, got {type(plateau).__name__}")
+    # at most 1e30: Keras keeps the rate in float32 (largest 3.4e38)
+    lr = check_real("initial_learning_rate", initial_learning_rate, low=0, low_open=True, high=1e30)
     E, m = problem.epochs, problem.steps_per_epoch
     vals, lrs, cuts = np.full(E, np.nan), np.full(E, np.nan), []
     w = np.zeros(problem.h.shape[1])
     limit = DIVERGED * problem.val_loss(w)
+    quad = lambda v: float(v @ problem.val_A @ v - 2 * problem.val_b @ v + problem.val_c)  # noqa: E731
     if plateau is not None:
         plateau.reset()
     for epoch in range(E):
@@ -132,7 +168,7 @@ def train_with_plateau(problem: PlateauProblem, initial_learning_rate: float,
         with np.errstate(over="ignore", invalid="ignore"):
             for t in range(epoch * m, (epoch + 1) * m):
                 w = w - lr * (problem.G[t] @ w - problem.h[t])
-            vals[epoch] = problem.val_loss(w)
+            vals[epoch] = quad(w)
         if not vals[epoch] <= limit:  # also catches nan
             vals[epoch] = np.nan
             break
@@ -155,7 +191,7 @@ def plateau_frame(problem: PlateauProblem, factor: float, patience: int, min_del
     rule = ReduceLROnPlateau(factor=factor, patience=patience, min_delta=min_delta,
                              cooldown=cooldown, min_lr=min_lr)
     vals, lrs, cuts = train_with_plateau(problem, initial_learning_rate, rule)
-    status, ok = _judge(problem, vals, lrs, cuts, initial_learning_rate)
+    status, ok = _judge(problem, vals, lrs, cuts, float(initial_learning_rate))
     return PlateauFrame(vals, lrs, cuts, status, ok)
 
 
@@ -195,7 +231,14 @@ class PlateauExplorer:
     def __init__(self, problem: PlateauProblem | None = None, factor: float = 0.5, patience: int = 3,
                  min_delta: float = 0.01, cooldown: int = 0, initial_learning_rate: float = 0.4):
         self.problem = plateau_problem() if problem is None else problem
-        self.lr0 = check_real("initial_learning_rate", initial_learning_rate, low=0, low_open=True)
+        if not isinstance(self.problem, PlateauProblem):
+            raise TypeError(f"problem must be a PlateauProblem (from plateau_problem), got "
+                            f"{type(self.problem).__name__}")
+        self.lr0 = check_real("initial_learning_rate", initial_learning_rate, low=0, low_open=True, high=100)
+        factor = check_real("factor", factor, low=0.05, high=0.95)
+        patience = check_int("patience", patience, low=0, high=15)
+        min_delta = check_real("min_delta", min_delta, low=0.0, high=0.2)
+        cooldown = check_int("cooldown", cooldown, low=0, high=10)
         whole = {"style": {"description_width": "initial"}}  # show each description whole
         self.controls = {
             "factor": widgets.FloatSlider(value=factor, min=0.05, max=0.95, step=0.05, description="factor",
@@ -217,7 +260,8 @@ class PlateauExplorer:
         fig, (ax_v, ax_lr) = plt.subplots(1, 2, figsize=(10, 3.6))
         seen = reference[np.isfinite(reference)]  # a diverging constant rate leaves only nan
         top = seen.max() if seen.size else p.val_loss(np.zeros(p.h.shape[1]))
-        self._vlim = ((p.floor - p.val_min) / 3, float(top - p.val_min) * 3)
+        high = max(float(top - p.val_min) * 3, 1e-300)
+        self._vlim = (max((p.floor - p.val_min) / 3, high * 1e-12), high)
         ax_v.semilogy(epochs, self._excess(reference), color="0.6", lw=1, label=f"constant lr={self.lr0:g}")
         ax_v.axhline(p.floor - p.val_min, color="0.2", ls=":", lw=1, label="least-squares fit (lr -> 0)")
         (self.val_line,) = ax_v.semilogy([], [], color="C0", label="with ReduceLROnPlateau")

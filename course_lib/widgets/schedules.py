@@ -32,6 +32,10 @@ USES = {"constant": (), "exponential_decay": ("decay_rate", "decay_steps", "stai
         "piecewise_constant": ("decay_rate", "decay_steps"),
         "cosine_decay": ("decay_steps", "end_learning_rate")}
 DIVERGED = 1e6  # the run stops when the loss exceeds this multiple of its starting value
+#: The most SGD steps a problem may hold (every step keeps a (d+1, d+1) matrix).
+MAX_STEPS = 100_000
+#: The most numbers the precomputed batches may hold in all (steps x (d+1)^2), about 40 MB.
+MAX_ENTRIES = 5_000_000
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,21 @@ class LeastSquaresProblem:
     w_star: np.ndarray   # (d,): the least-squares solution (minimum of the training loss)
     initial_excess: float  # L(0) - L*
     batches: np.ndarray  # (steps, B): the sample indices of each step's batch
+
+    def __post_init__(self) -> None:
+        G = check_array("G", self.G, ndim=3)
+        steps, d, _ = G.shape
+        h, A = check_array("h", self.h, ndim=2), check_array("A", self.A, ndim=2)
+        w_star = check_array("w_star", self.w_star, ndim=1)
+        if G.shape != (steps, d, d) or h.shape != (steps, d) or A.shape != (d, d) or w_star.shape != (d,):
+            raise ValueError(f"G, h, A and w_star must have shapes (T, d, d), (T, d), (d, d), (d,), got "
+                             f"{G.shape}, {h.shape}, {A.shape}, {w_star.shape}")
+        if steps > MAX_STEPS:
+            raise ValueError(f"G must hold at most {MAX_STEPS} steps, got {steps}")
+        for name, v in [("G", G), ("h", h), ("A", A), ("w_star", w_star)]:
+            object.__setattr__(self, name, v)
+        object.__setattr__(self, "initial_excess",
+                           check_real("initial_excess", self.initial_excess, low=0))
 
 
 def least_squares_problem(X, y, *, batch_size: int = 16, steps: int = 400, seed: int = 0,
@@ -58,10 +77,19 @@ def least_squares_problem(X, y, *, batch_size: int = 16, steps: int = 400, seed:
     >>> p.G.shape, round(p.initial_excess, 12)
     ((2, 4, 4), 1.0)
     """
-    Xb = np.c_[np.asarray(X, dtype=float), np.ones(len(X))]
-    y = np.asarray(y, dtype=float)
+    X, y = check_array("X", X, ndim=2), check_array("y", y, ndim=1)
+    if len(y) != len(X):
+        raise ValueError(f"y must have one value per row of X ({len(X)}), got {len(y)}")
+    if np.abs(X).max() > 1e75 or np.abs(y).max() > 1e75:
+        raise ValueError("X and y must lie within ±1e75 (standardize them): their products must fit in float64")
+    Xb = np.c_[X, np.ones(len(X))]
     n, B = len(Xb), check_int("batch_size", batch_size, low=1, high=len(Xb))
-    steps = check_int("steps", steps, low=1)
+    d = Xb.shape[1]
+    steps = check_int("steps", steps, low=1, high=min(MAX_STEPS, MAX_ENTRIES // (d * d)))
+    if steps * B > MAX_ENTRIES:
+        raise ValueError(f"steps x batch_size must be at most {MAX_ENTRIES}, got {steps} x {B}")
+    if not isinstance(reshuffle, (bool, np.bool_)):
+        raise TypeError(f"reshuffle must be True or False, got {reshuffle!r}")
     rng = np.random.default_rng(check_int("seed", seed, low=0))
     if reshuffle:
         per_epoch = n // B  # drop the last incomplete batch so every step has B samples
@@ -98,10 +126,12 @@ def linear_warmup(schedule: Callable, warmup_steps: int) -> Callable:
     >>> linear_warmup(schedules.constant(0.1), 4)(np.arange(6)).tolist()
     [0.0, 0.025, 0.05, 0.075, 0.1, 0.1]
     """
+    if not callable(schedule):
+        raise TypeError(f"schedule must be a function step -> learning rate, got {type(schedule).__name__}")
     w = check_int("warmup_steps", warmup_steps, low=0)
     if w == 0:
         return schedule
-    top = float(schedule(0))
+    top = check_real("schedule(0)", np.asarray(schedule(0), dtype=float).item(), low=0)
 
     def warmed(step):
         t = np.asarray(step, dtype=float)
@@ -123,9 +153,15 @@ def build_schedule(name: str, initial_learning_rate: float, decay_rate: float = 
     >>> build_schedule("piecewise_constant", 1.0, 0.5, 2, total_steps=5)(np.arange(6)).tolist()
     [1.0, 1.0, 1.0, 0.5, 0.5, 0.25]
     """
+    if not isinstance(name, str):
+        raise TypeError(f"name must be one of {', '.join(map(repr, SCHEDULES))}, got {type(name).__name__}")
     check_choice("name", name, SCHEDULES)
     lr0 = check_real("initial_learning_rate", initial_learning_rate, low=0, low_open=True)
     end = check_real("end_learning_rate", end_learning_rate, low=0)
+    total_steps = check_int("total_steps", total_steps, low=1, high=MAX_STEPS)
+    decay_steps = check_int("decay_steps", decay_steps, low=1)
+    if not isinstance(staircase, (bool, np.bool_)):
+        raise TypeError(f"staircase must be True or False, got {staircase!r}")
     if name == "constant":
         base = schedules.constant(lr0)
     elif name in ("exponential_decay", "inverse_time_decay"):
@@ -135,8 +171,8 @@ def build_schedule(name: str, initial_learning_rate: float, decay_rate: float = 
     elif name == "cosine_decay":
         base = schedules.cosine_decay(lr0, decay_steps, alpha=min(end / lr0, 1.0))
     else:
-        rate = check_real("decay_rate", decay_rate, low=0, low_open=True)
-        bounds = list(range(check_int("decay_steps", decay_steps, low=1), max(total_steps, 2), decay_steps))
+        rate = check_real("decay_rate", decay_rate, low=0, low_open=True, high=1)
+        bounds = list(range(decay_steps, max(total_steps, 2), decay_steps))
         bounds = bounds or [total_steps]
         base = schedules.piecewise_constant(bounds, [lr0 * rate**i for i in range(len(bounds) + 1)])
     return linear_warmup(base, warmup_steps)
@@ -155,9 +191,14 @@ def sgd_excess_loss(problem: LeastSquaresProblem, learning_rates, start=None
     >>> [(c.tolist(), k) for c, k in sgd_excess_loss(p, [[0.25] * 3, [1.5] * 3])]  # G = 2I
     [([1.0, 0.25, 0.0625, 0.015625], None), ([1.0, 4.0, 16.0, 64.0], None)]
     """
-    rates = np.atleast_2d(np.asarray(learning_rates, dtype=float))
+    if not isinstance(problem, LeastSquaresProblem):
+        raise TypeError(f"problem must be a LeastSquaresProblem, got {type(problem).__name__}")
+    rates = np.atleast_2d(check_array("learning_rates", learning_rates, ndim=(1, 2)))
     runs, total = rates.shape
     d = problem.w_star.size
+    if total > problem.G.shape[0] or np.any(rates < 0) or rates.size * d * d > 4 * MAX_ENTRIES:
+        raise ValueError(f"learning_rates must be >= 0, with at most {problem.G.shape[0]} steps (the "
+                         f"problem's) per run and {4 * MAX_ENTRIES // (d * d)} in all, got shape {rates.shape}")
     M = np.eye(d) - rates[:, :, None, None] * problem.G[:total]
     c = (rates[:, :, None] * problem.h[:total])[..., None]
     W = np.zeros((total + 1, runs, d, 1))
@@ -195,10 +236,15 @@ def schedule_frame(problem: LeastSquaresProblem, name: str, initial_learning_rat
                    decay_rate: float = 0.5, decay_steps: int = 100, staircase: bool = False,
                    end_learning_rate: float = 0.0, warmup_steps: int = 0) -> ScheduleFrame:
     """Build the schedule, train with it and with the fixed rate, and say what happened."""
+    if not isinstance(problem, LeastSquaresProblem):
+        raise TypeError(f"problem must be a LeastSquaresProblem, got {type(problem).__name__}")
     total = problem.G.shape[0]
     schedule = build_schedule(name, initial_learning_rate, decay_rate, decay_steps, staircase,
                               end_learning_rate, warmup_steps, total)
     lr = np.asarray(schedule(np.arange(total)), dtype=float)
+    if not np.all(np.isfinite(lr)):
+        raise ValueError(f"initial_learning_rate={initial_learning_rate!r} with decay_rate={decay_rate!r} "
+                         f"gives rates beyond float64's range within {total} steps")
     (loss, diverged), (base, base_diverged) = sgd_excess_loss(
         problem, [lr, np.full(total, float(initial_learning_rate))])
     if diverged is not None:
@@ -226,7 +272,21 @@ class ScheduleExplorer:
                  initial_learning_rate: float = 0.1, decay_rate: float = 0.5, decay_steps: int = 100,
                  staircase: bool = False, end_learning_rate: float = 0.0, warmup_steps: int = 0):
         self.problem = problem if problem is not None else diabetes_problem()
+        if not isinstance(self.problem, LeastSquaresProblem):
+            raise TypeError(f"problem must be a LeastSquaresProblem, got {type(self.problem).__name__}")
         self.total = self.problem.G.shape[0]
+        if self.total < 20:
+            raise ValueError(f"problem must have at least 20 steps (the sliders' range), got {self.total}")
+        initial_learning_rate = check_real("initial_learning_rate", initial_learning_rate,
+                                           low=10.0**-3, high=10.0**-0.3)
+        decay_rate = check_real("decay_rate", decay_rate, low=0.05, high=1.0)
+        decay_steps = check_int("decay_steps", decay_steps, low=10, high=self.total)
+        end_learning_rate = check_real("end_learning_rate", end_learning_rate, low=0.0, high=0.1)
+        warmup_steps = check_int("warmup_steps", warmup_steps, low=0, high=self.total // 2)
+        if not isinstance(staircase, (bool, np.bool_)):
+            raise TypeError(f"staircase must be True or False, got {staircase!r}")
+        if not isinstance(name, str):
+            raise TypeError(f"name must be one of {', '.join(map(repr, SCHEDULES))}, got {type(name).__name__}")
         self.controls = _make_controls(name, initial_learning_rate, decay_rate, decay_steps,
                                        staircase, end_learning_rate, warmup_steps, self.total)
         self.status = widgets.HTML()

@@ -23,11 +23,17 @@ import numpy as np
 
 from course_lib._checks import check_array, check_choice, check_int, check_real
 from course_lib.widgets._live import LiveFigure, show_widget, status_text
-from course_lib.widgets.gd_path import (DIVERGENCE_FACTOR, LossSurface, check_start, draw_contours,
-                                        linear_regression_surface)
+from course_lib.widgets.gd_path import (DIVERGENCE_FACTOR, LossSurface, check_start, check_surface,
+                                        draw_contours, linear_regression_surface)
 
 #: The widget draws at most about this many points per line (a thinned path still shows the noise).
 MAX_DRAWN = 700
+#: The most SGD steps a run may take (a plain loop: 10**6 steps take about a second).
+MAX_STEPS = 1_000_000
+#: The most samples the precomputed epochs may hold in all (``n_samples * epochs``).
+MAX_VISITS = 1_000_000
+#: The same for the widget, which replays its runs on every slider move.
+MAX_WIDGET_VISITS = 100_000
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,22 @@ class BatchStatistics:
     batch_size: int
     steps_per_epoch: int
 
+    def __post_init__(self) -> None:
+        sums = {k: check_array(k, getattr(self, k), ndim=1) for k in ("sxx", "sx", "count", "sxy", "sy")}
+        steps = len(sums["count"])
+        if any(len(v) != steps for v in sums.values()):
+            raise ValueError(f"sxx, sx, count, sxy and sy must have one value per step, got lengths "
+                             f"{[len(v) for v in sums.values()]}")
+        if steps > MAX_STEPS or np.any(sums["count"] < 1) or np.any(sums["sxx"] < 0):
+            raise ValueError(f"count must be >= 1 (samples per batch), sxx >= 0 and at most {MAX_STEPS} steps")
+        if np.abs(np.concatenate(list(sums.values()))).max() > 1e150:
+            raise ValueError("sxx, sx, sxy and sy must lie within ±1e150 (standardize x and y)")
+        for k, v in sums.items():
+            object.__setattr__(self, k, v)
+        object.__setattr__(self, "batch_size", check_int("batch_size", self.batch_size, low=1))
+        object.__setattr__(self, "steps_per_epoch",
+                           check_int("steps_per_epoch", self.steps_per_epoch, low=1, high=steps))
+
 
 def shuffled_orders(n_samples: int, epochs: int, rng: np.random.Generator) -> np.ndarray:
     """One permutation of ``range(n_samples)`` per epoch, shape ``(epochs, n_samples)``.
@@ -49,8 +71,10 @@ def shuffled_orders(n_samples: int, epochs: int, rng: np.random.Generator) -> np
     >>> shuffled_orders(4, 2, np.random.default_rng(0)).shape
     (2, 4)
     """
-    n = check_int("n_samples", n_samples, low=1)
-    epochs = check_int("epochs", epochs, low=1)
+    n = check_int("n_samples", n_samples, low=1, high=MAX_VISITS)
+    epochs = check_int("epochs", epochs, low=1, high=MAX_VISITS // n)
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy Generator (np.random.default_rng(seed)), got {type(rng).__name__}")
     return np.stack([rng.permutation(n) for _ in range(epochs)])
 
 
@@ -62,11 +86,18 @@ def batch_statistics(x, y, orders, batch_size: int) -> BatchStatistics:
     ([10.0, 4.0], [2.0, 1.0], 2)
     """
     x, y = check_array("x", x, ndim=1), check_array("y", y, ndim=1)
-    orders = check_array("orders", orders, ndim=2, dtype=np.intp)
+    if np.abs(x).max() > 1e75 or np.abs(y).max() > 1e75:
+        raise ValueError("x and y must lie within ±1e75 (their batch sums must fit in float64)")
+    raw = check_array("orders", orders, ndim=2)
+    if raw.size > MAX_VISITS or np.any(raw != np.round(raw)):
+        raise ValueError(f"orders must hold whole sample indices, at most {MAX_VISITS} in all")
+    orders = raw.astype(np.intp)
     n = len(x)
-    if len(y) != n or orders.shape[1] != n or np.any(np.sort(orders, axis=1) != np.arange(n)):
+    if len(y) != n:
+        raise ValueError(f"y must have {n} values like x, got {len(y)}")
+    if orders.shape[1] != n or np.any(np.sort(orders, axis=1) != np.arange(n)):
         raise ValueError(f"orders must be permutations of range({n}) (one row per epoch), "
-                         f"and y must have {n} values")
+                         f"got shape {orders.shape}")
     batch_size = check_int("batch_size", batch_size, low=1, high=n)
     starts = np.arange(0, n, batch_size)
     xs, ys = x[orders], y[orders]  # (epochs, n) in visiting order
@@ -86,7 +117,9 @@ def learning_rates(learning_rate: float, decay: float, steps: int, steps_per_epo
     """
     lr = check_real("learning_rate", learning_rate, low=0, low_open=True)
     decay = check_real("decay", decay, low=0)
-    return lr / (1.0 + decay * np.arange(steps) / steps_per_epoch)
+    steps = check_int("steps", steps, low=1, high=MAX_STEPS)
+    per = check_int("steps_per_epoch", steps_per_epoch, low=1)
+    return lr / (1.0 + decay * np.arange(steps) / per)
 
 
 @dataclass(frozen=True)
@@ -107,14 +140,18 @@ def sgd_path(stats: BatchStatistics, surface: LossSurface, learning_rate: float,
     r"""Run ``theta <- theta - lr_t g_B`` over every precomputed batch, in order.
 
     Stops early when the full-data excess loss exceeds ``DIVERGENCE_FACTOR`` times its start or
-    is not finite. Keras: ``keras.optimizers.SGD`` with ``model.fit(batch_size=...)``.
+    is not finite; an iterate that overflowed float64 is not kept (the path then ends one step
+    before ``diverged_at``). Keras: ``keras.optimizers.SGD`` with ``model.fit(batch_size=...)``.
 
     >>> s = batch_statistics([1.0, -1.0], [1.0, -1.0], [[0, 1]], batch_size=2)
     >>> sgd_path(s, linear_regression_surface([1.0, -1.0], [1.0, -1.0]), 0.25).path.tolist()
     [[0.0, 0.0], [0.5, 0.0]]
     """
+    if not isinstance(stats, BatchStatistics):
+        raise TypeError(f"stats must be BatchStatistics (from batch_statistics), got {type(stats).__name__}")
+    check_surface(surface)
     rates = learning_rates(learning_rate, decay, len(stats.count), stats.steps_per_epoch)
-    w, b = check_start(start).tolist()
+    w, b = check_start(start, surface).tolist()
     (a00, a01), (_, a11) = surface.bowl.A.tolist()
     ws, bs = surface.bowl.minimizer.tolist()
     limit = DIVERGENCE_FACTOR * max(0.5 * (a00 * (w - ws) ** 2 + 2 * a01 * (w - ws) * (b - bs)
@@ -124,18 +161,23 @@ def sgd_path(stats: BatchStatistics, surface: LossSurface, learning_rate: float,
                   stats.sxy.tolist(), stats.sy.tolist())
     for t, (lr, sxx, sx, m, sxy, sy) in enumerate(columns, start=1):
         step = 2.0 * lr / m
-        w, b = w - step * (w * sxx + b * sx - sxy), b - step * (w * sx + b * m - sy)
-        path.append((w, b))
-        dw, db = w - ws, b - bs
-        excess = 0.5 * (a00 * dw * dw + 2 * a01 * dw * db + a11 * db * db)
+        try:
+            w, b = w - step * (w * sxx + b * sx - sxy), b - step * (w * sx + b * m - sy)
+            dw, db = w - ws, b - bs
+            excess = 0.5 * (a00 * dw * dw + 2 * a01 * dw * db + a11 * db * db)
+        except OverflowError:  # Python floats raise where numpy would give inf
+            excess = float("inf")
         if not excess <= limit:  # also catches nan
             diverged = t
+            if np.isfinite(excess):
+                path.append((w, b))
             break
+        path.append((w, b))
     path = np.array(path)
-    steps = len(path) - 1
+    steps = t if diverged is not None else len(path) - 1   # updates made (rates used)
     excess = surface.bowl.loss(path)
-    status, ok = _describe(stats, excess, rates, diverged)
-    return SGDFrame(path, np.arange(steps + 1) / stats.steps_per_epoch, excess, rates[:steps], diverged,
+    status, ok = _describe(stats, excess, rates[:steps], diverged)
+    return SGDFrame(path, np.arange(len(path)) / stats.steps_per_epoch, excess, rates[:steps], diverged,
                     status, ok)
 
 
@@ -161,20 +203,23 @@ class SGDPathWidget:
     def __init__(self, x, y, *, epochs: int = 10, seed: int = 0, start=(0.0, 0.0),
                  learning_rate: float = 0.05, batch_size: int = 1, decay: float = 0.0):
         x, y = check_array("x", x, ndim=1), check_array("y", y, ndim=1)
-        self.surface, self.start = linear_regression_surface(x, y), check_start(start)
-        orders = shuffled_orders(len(x), check_int("epochs", epochs, low=1),
-                                 np.random.default_rng(check_int("seed", seed, low=0)))
+        self.surface = linear_regression_surface(x, y)
+        self.start = check_start(start, self.surface)
+        epochs = check_int("epochs", epochs, low=1, high=max(1, MAX_WIDGET_VISITS // len(x)))
+        orders = shuffled_orders(len(x), epochs, np.random.default_rng(check_int("seed", seed, low=0)))
         sizes = sorted({2**k for k in range(int(np.log2(len(x))) + 1)} | {len(x)})
         self.stats = {b: batch_statistics(x, y, orders, b) for b in sizes}  # the precomputed part
         # The slider ends just below full batch's 2 / lambda_max (exponent rounded down to 0.01).
         top = np.floor(100 * np.log10(self.surface.stable_learning_rate)) / 100
+        check_int("batch_size", batch_size, low=1)
+        learning_rate = check_real("learning_rate", learning_rate, low=10.0 ** (top - 3), high=10.0**top)
         whole = {"style": {"description_width": "initial"}}  # show each description whole
         self.controls = {
             "batch_size": widgets.SelectionSlider(
                 options=sizes, description="batch size", value=check_choice("batch_size", batch_size, sizes),
                 **whole),
             "learning_rate": widgets.FloatLogSlider(
-                value=check_real("learning_rate", learning_rate, low=0, low_open=True), base=10, min=top - 3,
+                value=learning_rate, base=10, min=top - 3,
                 max=top, step=0.05, description="learning rate", readout_format=".3g", **whole),
             "decay": widgets.FloatSlider(value=check_real("decay", decay, low=0, high=5), min=0.0, max=5.0,
                                          step=0.1, description="decay", **whole)}
