@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import numbers
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -40,17 +41,24 @@ from typing import Any
 
 import numpy as np
 
-from course_lib._checks import check_array, check_int, check_real
-from course_lib._fit_args import as_rng, check_fit, check_params
+from course_lib._checks import _show, check_bool, check_int
+from course_lib._fit_args import MAX_STEPS, as_rng, check_fit, check_params, schedule_values
 from course_lib.clipping import apply_keras_clipping
 
 __all__ = ["fit", "History", "TrainState", "TrainingDiverged", "batch_indices", "batch_size_name",
-           "epoch_order"]
+           "epoch_order", "DIVERGENCE_FACTOR"]
+
+DIVERGENCE_FACTOR = 1e3
+"""``fit`` stops when a step's loss exceeds this many times the initial loss (see :func:`fit`)."""
 
 
 class TrainingDiverged(FloatingPointError):
-    """The loss or the gradient became nan/inf. ``history`` keeps everything up to that step.
+    """Training blew up. ``history`` keeps everything up to that step.
 
+    Raised when the loss or the gradient becomes nan/inf, when the loss exceeds
+    ``divergence_factor`` times the initial loss (see :func:`fit`), when the validation loss
+    becomes nan/inf, or when a callback leaves nan/inf parameters or learning rate. The epoch
+    arrays of ``history`` all hold the same completed epochs; its step arrays every step made.
     A ``FloatingPointError`` (what numpy raises under ``np.seterr(all="raise")``), so
     ``except FloatingPointError`` catches it too. Also carries ``step``, ``epoch``, ``learning_rate``.
     """
@@ -136,8 +144,17 @@ def batch_size_name(batch_size: int, n: int) -> str:
     return f"mini-batch gradient descent ({batch_size} of {n} samples)"
 
 
-def epoch_order(n: int, rng: np.random.Generator | None, shuffle: bool) -> np.ndarray:
-    """One epoch's order of the ``n`` samples: ``rng.permutation(n)``, or ``0..n-1`` unshuffled."""
+def epoch_order(n: int, rng: np.random.Generator | int | None, shuffle: bool) -> np.ndarray:
+    """One epoch's order of the ``n`` samples: ``rng.permutation(n)``, or ``0..n-1`` unshuffled.
+
+    ``rng`` is a Generator (or an int seed); it may be ``None`` when ``shuffle`` is False.
+
+    >>> epoch_order(4, None, False).tolist(), epoch_order(4, 0, True).tolist()
+    ([0, 1, 2, 3], [2, 0, 1, 3])
+    """
+    n = check_int("n", n, low=1, high=MAX_STEPS)
+    shuffle = check_bool("shuffle", shuffle)
+    rng = as_rng(rng, needed=shuffle)
     return rng.permutation(n) if shuffle else np.arange(n)
 
 
@@ -148,9 +165,9 @@ def batch_indices(n: int, batch_size: int, rng: np.random.Generator | int | None
     >>> [b.tolist() for b in batch_indices(5, 2, None, shuffle=False)]
     [[0, 1], [2, 3], [4]]
     """
-    n = check_int("n", n, low=1)
+    n = check_int("n", n, low=1, high=MAX_STEPS)
     batch_size = check_int("batch_size", batch_size, low=1, high=n)
-    order = epoch_order(n, as_rng(rng, needed=shuffle), shuffle)
+    order = epoch_order(n, rng, shuffle)
     return [order[i:i + batch_size] for i in range(0, n, batch_size)]
 
 
@@ -158,24 +175,45 @@ def fit(model: Any, X: Any, y: Any, *, batch_size: int, epochs: int, optimizer: 
         learning_rate: float | None = None, schedule: Callable | None = None,
         schedule_per: str = "step", validation_data: tuple[Any, Any] | None = None,
         regularizer: Any = None, clipvalue: float | None = None, clipnorm: float | None = None,
-        global_clipnorm: float | None = None, callbacks: Iterable[Any] = (),
+        global_clipnorm: float | None = None, callbacks: Iterable[Any] | None = (),
         rng: np.random.Generator | int | None = None, params: dict[str, np.ndarray] | None = None,
-        shuffle: bool = True, dtype: str = "float64") -> History:
+        shuffle: bool = True, dtype: str = "float64",
+        divergence_factor: float | None = DIVERGENCE_FACTOR) -> History:
     """Train ``model`` on ``(X, y)`` and return a :class:`History`; raise :class:`TrainingDiverged`.
 
     Give exactly one of ``learning_rate`` (a constant, which callbacks such as
-    ``ReduceLROnPlateau`` may change) and ``schedule`` (``step -> rate``, called once with the
-    array of all step numbers, or of all epoch numbers with ``schedule_per="epoch"``; a callback
-    that changes the rate then raises ``ValueError``, as Keras refuses to set a scheduled rate).
-    ``rng`` (a Generator or a seed) draws the initial params if none are given, then shuffles
-    every epoch. ``logs["learning_rate"]`` is the rate of the epoch's last step. A
-    ``regularizer`` adds ``penalty(W)`` to the loss and ``gradient(W)`` to the gradient of each
-    ``model.weight_keys`` entry, and applies ``prox(W, learning_rate)`` after each step if it has
-    one. ``clipvalue`` / ``clipnorm`` / ``global_clipnorm`` clip as the Keras optimizer arguments.
+    ``ReduceLROnPlateau`` may change) and ``schedule`` (``step -> rate``, or ``epoch -> rate``
+    with ``schedule_per="epoch"``). A schedule is called once with the array of all step
+    numbers if it accepts arrays (those of :mod:`course_lib.schedules` do), else once per step
+    with a Python ``int`` (``lambda t: 0.1 if t < 5 else 0.01`` works); its rates must be
+    finite and >= 0. A callback that changes a scheduled rate raises ``ValueError``, as Keras
+    refuses to set a scheduled rate. ``rng`` (a Generator or a seed) draws the initial params
+    if none are given, then shuffles every epoch. ``logs["learning_rate"]`` is the rate of the
+    epoch's last step. A ``regularizer`` adds ``penalty(W)`` to the loss and ``gradient(W)`` to
+    the gradient of each ``model.weight_keys`` entry, and applies ``prox(W, learning_rate)``
+    after each step if it has one. ``clipvalue`` / ``clipnorm`` / ``global_clipnorm`` clip as
+    the Keras optimizer arguments. ``callbacks`` is a list of objects with any of the hooks
+    ``on_train_begin(state)``, ``on_epoch_end(epoch, logs, state)``, ``on_train_end(state)``.
+
+    Divergence (:class:`TrainingDiverged`, with the partial history) is one of: a step whose
+    loss or gradient is nan/inf; a validation loss that is nan/inf; a training loss above
+    ``divergence_factor * L0``, where ``L0`` is the loss (penalty included) of the initial
+    params on the whole training set. That last rule is checked on each epoch's loss (the mean
+    over its batches, ``logs["loss"]``) and, at once, on any batch whose loss alone proves it:
+    losses are >= 0, so a batch of ``B`` of the ``n`` samples with a loss above
+    ``n / B * divergence_factor * L0`` puts the training loss above the limit (for batch
+    gradient descent, ``B = n``, every step is checked against the limit itself).
+    ``divergence_factor=None`` turns the rule off; it is off when ``L0 == 0`` too.
+    Why 1000 by default: a diverging run grows its loss geometrically, so it passes 1000 x
+    ``L0`` steps before it overflows, while healthy runs stay far below: the course's noisiest
+    run (SGD, B = 1, lr = 3 on the digits) peaks at single-sample losses near 500 x ``L0``, its
+    epoch losses below ``L0``. (The learning-rate range tests of fastai and PyTorch Lightning
+    stop at 4 x the best smoothed loss; a training run, noisy batches included, needs a much
+    wider margin.)
     """
     s = check_fit(model, X, y, batch_size, epochs, optimizer, learning_rate, schedule, schedule_per,
                    validation_data, regularizer, (clipvalue, clipnorm, global_clipnorm), callbacks,
-                   rng, params, shuffle, dtype)
+                   rng, params, shuffle, dtype, divergence_factor)
     return _Loop(s).run()
 
 
@@ -201,12 +239,13 @@ class _Loop:
     def __init__(self, s: SimpleNamespace) -> None:
         self.s, self.packer = s, _Packer(s.params, s.dtype)
         n_batches = -(-s.n // s.batch_size)
-        self.lrs = None if s.schedule is None else _schedule_values(s, n_batches)
+        count = s.epochs if s.schedule_per == "epoch" else s.epochs * n_batches
+        self.lrs = None if s.schedule is None else schedule_values(s.schedule, count)
         total = s.epochs * n_batches
         self.step_loss, self.step_lr, self.step_norm = np.empty(total), np.empty(total), np.empty(total)
         self.logs: dict[str, list[float]] = {k: [] for k in ("loss", "metric", "val_loss", "val_metric", "lr")}
         self.orders: list[np.ndarray] = []
-        self.step, self.views = 0, None
+        self.step, self.views, self.limit, self.step_limit = 0, None, math.inf, math.inf
 
     def run(self) -> History:
         s = self.s
@@ -216,8 +255,9 @@ class _Loop:
         state = TrainState(self._views_for_state(w), lr)
         # divergence is detected and reported by the loop itself, hence no numpy warnings
         with _single_threaded_blas(), np.errstate(all="ignore"):
-            _call(s.callbacks, "on_train_begin", state)
-            w, lr = self._take_state(state, w, lr)
+            self.limit = self._loss_limit(w)
+            self.step_limit = self.limit * (s.n / s.batch_size)
+            w, lr = self._callbacks(state, "on_train_begin", w, lr)
             for epoch in range(s.epochs):
                 state.epoch = epoch
                 order = epoch_order(s.n, s.rng, s.shuffle)
@@ -227,13 +267,27 @@ class _Loop:
                 w, lr = self._end_epoch(state, w, lr, epoch)
                 if state.stop_training:
                     break
-            _call(s.callbacks, "on_train_end", state)
-            w, _ = self._take_state(state, w, lr)
-        return self._history(w, stopped=state.stop_training)
+            w, _ = self._callbacks(state, "on_train_end", w, lr)
+        return self._history(w, stopped=bool(state.stop_training))
+
+    def _loss_limit(self, w) -> float:
+        """``divergence_factor * L0``, L0 the loss of the initial params on the training set."""
+        s = self.s
+        params = self.packer.views(w)
+        loss = float(s.forward(params, s.X, s.y, False)[0])
+        if s.regularizer is not None:
+            loss += sum(float(s.regularizer.penalty(params[k])) for k in s.model.weight_keys)
+        if not math.isfinite(loss):
+            raise ValueError(f"the loss of the initial params on the training data is {loss}: X, y or "
+                             "params hold values too large for the model's arithmetic (rescale the data, "
+                             "e.g. standardize X)")
+        if s.divergence_factor is None or loss == 0:
+            return math.inf
+        return s.divergence_factor * loss
 
     def _run_epoch(self, Xp, yp, w, opt_state, lr, epoch):
         s, pack, views = self.s, self.packer.pack, self.packer.views
-        forward, update, reg, lrs = s.forward, s.update, s.regularizer, self.lrs
+        forward, update, reg, lrs, limit = s.forward, s.update, s.regularizer, self.lrs, self.step_limit
         step, bs, loss_sum, metric_sum = self.step, s.batch_size, 0.0, 0.0
         for start in range(0, s.n, bs):
             params = views(w)
@@ -246,9 +300,9 @@ class _Loop:
             if lrs is not None:
                 lr = float(lrs[epoch if s.schedule_per == "epoch" else step])
             self.step_loss[step], self.step_lr[step], self.step_norm[step] = loss, lr, norm
-            if not (math.isfinite(loss) and math.isfinite(norm)):
+            if not (loss <= limit and math.isfinite(norm)):  # also catches a nan loss
                 self.step = step + 1
-                self._diverged(w, step, epoch, lr, "loss" if not math.isfinite(loss) else "gradient")
+                self._diverged(w, step, epoch, lr, loss, norm)
             if s.clipping:
                 parts = [g] if s.clips["clipnorm"] is None else list(views(g).values())
                 g = np.concatenate([np.ravel(p) for p in apply_keras_clipping(parts, **s.clips)])
@@ -260,6 +314,8 @@ class _Loop:
             metric_sum += metric * len(yb)
             step += 1
         self.step = step
+        if not loss_sum / s.n <= self.limit:
+            self._diverged(w, step - 1, epoch, lr, loss_sum / s.n, norm, epoch_mean=True)
         self.logs["loss"].append(loss_sum / s.n)
         self.logs["metric"].append(metric_sum / s.n)
         return w, opt_state, lr
@@ -288,40 +344,94 @@ class _Loop:
             if s.regularizer is not None:
                 val_loss += sum(float(s.regularizer.penalty(params[k])) for k in s.model.weight_keys)
             if not math.isfinite(val_loss):
-                self._diverged(w, self.step - 1, epoch, lr, "validation loss")
+                self._validation_diverged(w, epoch, lr, val_loss)
             logs |= {"val_loss": val_loss, f"val_{s.model.metric_name}": val_metric}
             self.logs["val_loss"].append(val_loss)
             self.logs["val_metric"].append(val_metric)
         logs["learning_rate"] = lr
         self.logs["lr"].append(lr)
         state.params, state.learning_rate, state.step = self._views_for_state(w), lr, self.step
-        for cb in s.callbacks:
-            if hasattr(cb, "on_epoch_end"):
-                cb.on_epoch_end(epoch, logs, state)
-            if self.lrs is not None and state.learning_rate != lr:
-                raise ValueError(f"callback {cb!r} changed state.learning_rate while a schedule is in use; "
-                                 "pass a constant learning_rate instead (Keras refuses this too)")
-        return self._take_state(state, w, lr)
+        return self._callbacks(state, "on_epoch_end", w, lr, epoch, logs)
+
+    def _callbacks(self, state: TrainState, hook: str, w, lr, *args):
+        """Call ``hook`` of every callback, and take up what each changed (checked)."""
+        for i, cb in enumerate(self.s.callbacks):
+            method = getattr(cb, hook, None)
+            if method is None:
+                continue
+            before = w.copy()  # the params to report if this callback breaks them in place
+            method(*args, state) if args else method(state)
+            w, lr = self._take_state(state, w, lr, f"callbacks[{i}] ({type(cb).__name__}).{hook}", before)
+        return w, lr
 
     def _views_for_state(self, w):
         self.views = self.packer.views(w)
         return self.views
 
-    def _take_state(self, state: TrainState, w, lr):
-        """Take up what callbacks changed: new params (checked, re-packed), a new constant rate."""
+    def _take_state(self, state: TrainState, w, lr, who: str, before):
+        """Take up what a callback changed: new params (checked, re-packed), a new constant rate."""
         if state.params is not self.views:
-            w = self.packer.pack(check_params(self.s.model, state.params))
+            if _has_nonfinite(state.params):
+                self._broken_state(f"{who} set state.params to values with nan/inf", before, lr)
+            try:
+                params = check_params(self.s.model, state.params)
+            except (TypeError, ValueError) as exc:
+                self._broken_state(f"{who} set state.params to something fit cannot use: {exc}", before, lr,
+                                   error=type(exc))
+            w = self.packer.pack(params)
             state.params = self._views_for_state(w)
-        if self.lrs is None and state.learning_rate != lr:
-            lr = check_real("state.learning_rate (set by a callback)", state.learning_rate, low=0)
+        elif not np.all(np.isfinite(w)):
+            self._broken_state(f"{who} changed state.params in place to nan/inf", before, lr)
+        new = state.learning_rate
+        if new is lr:
+            return w, lr
+        ok = isinstance(new, numbers.Real) and not isinstance(new, bool)
+        if ok and not math.isfinite(float(new)):
+            self._broken_state(f"{who} set state.learning_rate to {new!r}", w, lr)
+        if not ok or new < 0:
+            self._broken_state(f"{who} set state.learning_rate to {_show(new)}; it must be a finite "
+                               "number >= 0", w, lr, error=ValueError)
+        if float(new) != lr:
+            if self.lrs is not None:
+                self._broken_state(f"{who} changed state.learning_rate while a schedule is in use; pass a "
+                                   "constant learning_rate instead (Keras refuses this too)", w, lr,
+                                   error=ValueError)
+            lr = float(new)
         return w, lr
 
-    def _diverged(self, w, step, epoch, lr, what):
+    def _broken_state(self, what: str, w, lr, error: type | None = None):
+        """A callback left the state unusable: stop, keeping the history of the completed epochs."""
+        history, done = self._history(w, stopped=False), len(self.logs["lr"])
+        if error is None:
+            raise TrainingDiverged(f"training stopped: {what} (at step {self.step}, {done} epoch(s) "
+                                   "completed)", history=history, step=self.step, epoch=done, learning_rate=lr)
+        exc = error(what)
+        exc.history = history
+        raise exc
+
+    def _diverged(self, w, step, epoch, lr, loss, norm, epoch_mean=False):
+        if math.isfinite(loss) and math.isfinite(norm):
+            which = f"the loss of epoch {epoch} (mean over its batches)" if epoch_mean else "the loss"
+            what = (f"{which} grew to {loss:.4g}, more than divergence_factor={self.s.divergence_factor:g} "
+                    f"times the initial loss {self.limit / self.s.divergence_factor:.4g},")
+        else:
+            what = "the " + ("loss" if not math.isfinite(loss) else "gradient") + " became nan/inf"
         raise TrainingDiverged(
-            f"training diverged: the {what} became nan/inf at step {step} (epoch {epoch}, "
+            f"training diverged: {what} at step {step} (epoch {epoch}, "
             f"batch_size={self.s.batch_size}) with learning_rate={lr:.6g}; try a smaller learning rate, "
             "a decaying schedule or gradient clipping", history=self._history(w, stopped=False),
             step=step, epoch=epoch, learning_rate=lr)
+
+    def _validation_diverged(self, w, epoch, lr, val_loss):
+        """The weights are finite and train well, but the validation loss is not: say so."""
+        for key in ("loss", "metric"):  # epoch `epoch` is incomplete: keep only the completed ones
+            del self.logs[key][len(self.logs["lr"]):]
+        raise TrainingDiverged(
+            f"training diverged: the validation loss became {val_loss} at the end of epoch {epoch} "
+            f"(step {self.step - 1}) while the training loss stayed finite: the model's outputs on "
+            "validation_data overflow. Check that validation_data is scaled like the training data "
+            "(standardized with the training set's statistics) and holds no extreme values",
+            history=self._history(w, stopped=False), step=self.step - 1, epoch=epoch, learning_rate=lr)
 
     def _history(self, w, stopped: bool) -> History:
         lg, k = {key: np.array(v, dtype=float) for key, v in self.logs.items()}, self.step
@@ -332,23 +442,14 @@ class _Loop:
                        self.s.model.metric_name, self.s.batch_size, order, stopped_early=stopped)
 
 
-def _schedule_values(s: SimpleNamespace, n_batches: int) -> np.ndarray:
-    """All the rates of the run at once: ``schedule(steps)`` (or ``schedule(epochs)``)."""
-    count = s.epochs if s.schedule_per == "epoch" else s.epochs * n_batches
-    values = np.asarray(s.schedule(np.arange(count)), dtype=float)
-    if values.shape != (count,):
-        raise ValueError(f"schedule must accept an array of {count} step numbers and return {count} rates "
-                         f"(see course_lib.schedules), got shape {values.shape}")
-    check_array("schedule(steps)", values)
-    if values.min() < 0:
-        raise ValueError(f"schedule must return rates >= 0, got {values.min()}")
-    return values
-
-
-def _call(callbacks: list[Any], method: str, state: TrainState) -> None:
-    for cb in callbacks:
-        if hasattr(cb, method):
-            getattr(cb, method)(state)
+def _has_nonfinite(params: Any) -> bool:
+    """Whether a dict of arrays holds nan/inf (anything else is left to the params check)."""
+    if not isinstance(params, dict):
+        return False
+    try:
+        return any(not np.all(np.isfinite(np.asarray(v, dtype=float))) for v in params.values())
+    except (TypeError, ValueError):
+        return False
 
 
 def _single_threaded_blas() -> contextlib.AbstractContextManager:

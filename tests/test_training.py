@@ -166,6 +166,50 @@ def test_scheduled_steps_match_the_reference_loop():
     np.testing.assert_allclose(h.params["W"], ref["W"], rtol=1e-12)
 
 
+def test_a_plain_python_schedule_is_called_once_per_step():
+    # `0.1 if t < 5 else 0.01` has no meaning on an array of steps; fit calls it with each int step
+    X, y = regression_data()
+    seen = []
+
+    def piecewise(t):
+        seen.append(t)
+        return 0.1 if t < 5 else 0.01
+
+    h = fit(LinearRegression(3), X, y, batch_size=10, epochs=3, optimizer=GradientDescent(), schedule=piecewise,
+            rng=0)
+    np.testing.assert_array_equal(h.step_learning_rate, [0.1] * 5 + [0.01] * 4)
+    assert seen[-9:] == list(range(9)) and all(type(t) is int for t in seen[-9:])
+    h = fit(LinearRegression(3), X, y, batch_size=10, epochs=3, optimizer=GradientDescent(),
+            schedule=lambda t: 1e-2, rng=0)                       # a constant: the same rate each step
+    np.testing.assert_array_equal(h.step_learning_rate, [1e-2] * 9)
+    h = fit(LinearRegression(3), X, y, batch_size=10, epochs=4, optimizer=GradientDescent(),
+            schedule=lambda e: [0.1, 0.05, 0.02, 0.0][e], schedule_per="epoch", rng=0)
+    np.testing.assert_array_equal(h.step_learning_rate, np.repeat([0.1, 0.05, 0.02, 0.0], 3))  # 0 is allowed
+
+
+@pytest.mark.parametrize("schedule, error, message", [
+    (0.1, TypeError, r"^schedule must be callable \(step -> learning rate\), got 0.1"),
+    ("exponential", TypeError, "^schedule must be callable"),
+    (lambda t: -0.1, ValueError, r"^schedule must return learning rates that are finite numbers >= 0, "
+                                 r"got schedule\(0\) = -0.1"),
+    (lambda t: np.nan if t == 2 else 0.1, ValueError, r"got schedule\(2\) = nan"),
+    (lambda t: np.full(np.shape(t), np.inf), ValueError, r"got schedule\(0\) = inf"),
+    (lambda t: None, TypeError, r"^schedule must return a learning rate \(a number\) for each step, "
+                                r"got schedule\(0\) = None"),
+    (lambda t: "0.1", TypeError, r"got schedule\(0\) = '0.1'"),
+    (lambda t: True, TypeError, r"got schedule\(0\) = True"),
+    (lambda t: 1j, TypeError, r"got schedule\(0\) = 1j"),
+    (lambda t: [0.1, 0.2], TypeError, r"got schedule\(0\) = \[0.1, 0.2\]"),
+    (lambda t: 1 / (t - 2) if t != 2 else 1 / 0, ValueError, r"^schedule\(2\) raised ZeroDivisionError"),
+    (lambda: 0.1, ValueError, r"^schedule\(0\) raised TypeError"),
+])
+def test_bad_schedules_are_refused_naming_the_schedule(schedule, error, message):
+    X, y = regression_data()
+    with pytest.raises(error, match=message):
+        fit(LinearRegression(3), X, y, batch_size=10, epochs=1, optimizer=GradientDescent(), schedule=schedule,
+            rng=0)
+
+
 # ---- divergence --------------------------------------------------------------------------
 
 def test_divergence_raises_with_step_epoch_and_learning_rate():
@@ -175,15 +219,138 @@ def test_divergence_raises_with_step_epoch_and_learning_rate():
         warnings.simplefilter("error")  # no overflow RuntimeWarning escapes to a notebook's stderr
         with pytest.raises(TrainingDiverged) as info:
             fit(LinearRegression(3), X, y, batch_size=10, epochs=50, optimizer=GradientDescent(),
-                learning_rate=1.0, rng=0)
+                learning_rate=1.0, rng=0, divergence_factor=None)
     err = info.value
     assert isinstance(err, FloatingPointError)
     assert re.search(rf"at step {err.step} \(epoch {err.epoch}, batch_size=10\) with learning_rate=1\b", str(err))
+    assert "the loss became nan/inf" in str(err)
     h = err.history
     assert h.n_steps == err.step + 1 and not np.isfinite(h.step_loss[-1])
     assert np.all(np.isfinite(h.step_loss[:-1])) and h.n_epochs == err.epoch == err.step // 3
     # the loss grew by a factor > 1 at each step: gradient descent with lr far above 2/L
     assert np.all(np.diff(h.step_loss[1:-1]) > 0)
+
+
+# A bowl whose every number is a power of 2: X = [[1], [-1], ...], y = 0 gives
+# L(w, b) = w^2 + b^2 on any batch holding both signs, gradient (2w, 2b). From w = 1, b = 0 with
+# lr = 1.5, GD maps w -> (1 - 2 lr) w = -2 w: the loss is 4^t at step t, and L0 = 1.
+BOWL_X, BOWL_START = np.array([[1.0], [-1.0], [1.0], [-1.0]]), {"W": np.ones((1, 1)), "b": np.zeros(1)}
+
+
+def bowl_fit(batch_size, **kw):
+    n = 2 if batch_size == 2 and kw.pop("n", 4) == 2 else 4
+    return fit(LinearRegression(1), BOWL_X[:n], np.zeros(n), batch_size=batch_size,
+               **({"epochs": 10, "optimizer": GradientDescent(), "learning_rate": 1.5, "params": BOWL_START,
+                   "shuffle": False} | kw))
+
+
+@pytest.mark.parametrize("factor, stop_step", [(1000, 5), (2000, 6), (4**7 - 1, 7), (4**7, 8)])
+def test_batch_gd_stops_once_the_loss_exceeds_divergence_factor_times_the_initial_loss(factor, stop_step):
+    # 4^5 = 1024 > 1000 is the first loss above 1000 x L0; 4^7 is not above 4^7 (strict)
+    with pytest.raises(TrainingDiverged) as info:
+        bowl_fit(4, divergence_factor=factor)
+    err, h = info.value, info.value.history
+    assert (err.step, err.epoch, err.learning_rate) == (stop_step, stop_step, 1.5)
+    np.testing.assert_array_equal(h.step_loss, 4.0 ** np.arange(stop_step + 1))
+    assert h.n_epochs == stop_step and len(h.epoch_learning_rate) == stop_step  # the completed epochs
+    assert f"the loss grew to {4**stop_step:.4g}, more than divergence_factor={factor:g} times the initial " \
+           f"loss 1, at step {stop_step} (epoch {stop_step}, batch_size=4)" in str(err)
+    assert np.isfinite(h.params["W"]).all() and h.params["W"][0, 0] == (-2.0) ** stop_step
+
+
+def test_default_divergence_factor_is_1000_and_none_turns_the_rule_off():
+    from course_lib.training import DIVERGENCE_FACTOR
+    assert DIVERGENCE_FACTOR == 1000
+    with pytest.raises(TrainingDiverged) as info:
+        bowl_fit(4)
+    assert info.value.step == 5
+    h = bowl_fit(4, divergence_factor=None)              # 10 epochs: 4^9 is finite, so it returns
+    np.testing.assert_array_equal(h.step_loss, 4.0 ** np.arange(10))
+
+
+def test_mini_batches_are_judged_by_the_epoch_loss_or_by_a_batch_that_proves_it():
+    # B = 2 of n = 4: two steps per epoch, step losses 4^t. Epoch means: 2.5, 40, 640, 10240.
+    # factor 600: no batch exceeds n/B * 600 = 1200 before epoch 3, but epoch 2's mean 640 > 600
+    with pytest.raises(TrainingDiverged) as info:
+        bowl_fit(2, divergence_factor=600)
+    err, h = info.value, info.value.history
+    assert (err.step, err.epoch) == (5, 2) and "the loss of epoch 2 (mean over its batches) grew to 640" in str(err)
+    assert h.n_steps == 6 and h.n_epochs == 2 and len(h.epoch_learning_rate) == len(h.epoch_metric) == 2
+    # factor 1000: epoch 3's first batch, 4^6 = 4096 > n/B * 1000 = 2000, proves the mean is above 1000
+    with pytest.raises(TrainingDiverged) as info:
+        bowl_fit(2)
+    assert (info.value.step, info.value.epoch) == (6, 3) and "the loss grew to 4096" in str(info.value)
+
+
+def test_a_large_learning_rate_does_not_run_to_astronomical_losses():
+    # the kind of run that used to return normally with a loss of 3.6e161
+    X, y = regression_data()
+    with pytest.raises(TrainingDiverged) as info:
+        fit(LinearRegression(3), X, y, batch_size=30, epochs=5, optimizer=GradientDescent(), learning_rate=1e3,
+            params={"W": np.zeros((3, 1)), "b": np.zeros(1)}, shuffle=False)
+    h = info.value.history
+    L0 = np.mean(y**2)                                   # zero weights predict 0
+    assert h.step_loss[-1] > 1000 * L0 and np.all(h.step_loss[:-1] <= 1000 * L0)
+
+
+def test_training_stops_when_the_gradient_becomes_infinite_while_the_loss_is_finite():
+    # one sample x = 1e200, y = 1 from zero weights: loss (0 - 1)^2 = 1, gradient 2 x (0 - 1) = -2e200,
+    # whose norm overflows: the step must not be taken
+    with pytest.raises(TrainingDiverged) as info:
+        fit(LinearRegression(1), [[1e200]], [1.0], batch_size=1, epochs=3, optimizer=GradientDescent(),
+            learning_rate=0.1, params={"W": np.zeros((1, 1)), "b": np.zeros(1)}, shuffle=False)
+    err = info.value
+    assert "the gradient became nan/inf at step 0" in str(err)
+    assert err.history.step_loss.tolist() == [1.0] and not np.isfinite(err.history.step_grad_norm[0])
+    assert err.history.params["W"][0, 0] == 0.0        # the bad update was not applied
+
+    class InfiniteGradientAtStep3:                       # the contract only: a truly infinite gradient
+        metric_name, weight_keys, calls = "mse", ("w",), 0
+
+        def loss(self, params, X, y):
+            return float(np.mean((params["w"] - y) ** 2))
+
+        def loss_and_grad(self, params, X, y):
+            self.calls += 1
+            g = np.inf if self.calls == 4 else 2 * np.mean(params["w"] - y)
+            return self.loss(params, X, y), {"w": np.array([g])}
+
+        def metric(self, params, X, y):
+            return self.loss(params, X, y)
+
+    with pytest.raises(TrainingDiverged) as info:
+        fit(InfiniteGradientAtStep3(), np.zeros((4, 1)), np.ones(4), batch_size=4, epochs=10,
+            optimizer=GradientDescent(), learning_rate=0.25, params={"w": np.array([0.0])}, shuffle=False)
+    h = info.value.history
+    assert info.value.step == 3 and "the gradient became nan/inf" in str(info.value)
+    assert np.all(np.isfinite(h.step_loss)) and h.step_loss[-1] < h.step_loss[0]   # the loss was falling
+    # w_t = 1 - 0.5^t: the three good updates, not the fourth
+    assert h.params["w"][0] == 1 - 0.5**3 and h.n_epochs == 3
+
+
+def test_divergent_validation_data_names_the_validation_loss_and_keeps_a_consistent_history():
+    X = np.linspace(-1, 1, 8)[:, None]
+    y = 2 * X[:, 0]
+    # the validation input 1e154 makes (w 1e154)^2 overflow once |w| > ~1.34: after some epochs
+    with pytest.raises(TrainingDiverged) as info:
+        fit(LinearRegression(1), X, y, batch_size=8, epochs=200, optimizer=GradientDescent(), learning_rate=0.3,
+            params={"W": np.zeros((1, 1)), "b": np.zeros(1)}, shuffle=False,
+            validation_data=([[1e154]], [0.0]))
+    err, h = info.value, info.value.history
+    text = str(err)
+    assert "the validation loss became inf at the end of epoch" in text and "validation_data" in text
+    assert "smaller learning rate" not in text                # the training run itself is fine
+    assert err.epoch >= 1
+    lengths = {len(a) for a in (h.epoch_loss, h.epoch_metric, h.epoch_val_loss, h.epoch_val_metric,
+                                h.epoch_learning_rate)}
+    assert lengths == {err.epoch}                            # the completed epochs, all of them
+    assert np.all(np.isfinite(h.epoch_val_loss)) and h.n_steps == err.epoch + 1 == err.step + 1
+
+
+def test_initial_loss_that_overflows_is_a_value_error_naming_the_data():
+    with pytest.raises(ValueError, match="the loss of the initial params on the training data is inf: X, y or params"):
+        fit(LinearRegression(1), [[1e200], [1.0]], [0.0, 1.0], batch_size=2, epochs=1, optimizer=GradientDescent(),
+            learning_rate=0.1, params={"W": np.ones((1, 1)), "b": np.zeros(1)}, shuffle=False)
 
 
 # ---- regularizer, clipping ---------------------------------------------------------------
@@ -258,7 +425,7 @@ def test_callbacks_see_keras_logs_and_can_stop():
     X, y = classification_data()
     rec = Recorder(stop_at=2)
     h = fit(SoftmaxRegression(4, 3), X, y, batch_size=16, epochs=10, optimizer=Adam(), learning_rate=0.01,
-            validation_data=(X[:8], y[:8]), callbacks=[rec, object()], rng=0)
+            validation_data=(X[:8], y[:8]), callbacks=(rec,), rng=0)
     assert h.n_epochs == 3 and h.stopped_early and h.stopped_epoch == 2 and h.n_steps == 9
     assert rec.calls[0] == ("begin", 0, 0) and rec.calls[-1] == ("end", 2, 9)
     _, epoch, logs, step, lr = rec.calls[1]
@@ -290,6 +457,90 @@ def test_callback_can_replace_params():
     h = fit(LinearRegression(3), X, y, batch_size=10, epochs=2, optimizer=GradientDescent(), learning_rate=0.1,
             callbacks=[Restore()], rng=0)
     assert not h.params["W"].any() and h.params["W"] is not zeros["W"]
+
+
+class OnlyEnd:
+    def on_train_end(self, state):
+        pass
+
+
+class Misspelt:
+    def on_epoch_ends(self, epoch, logs, state):
+        pass
+
+
+class KerasLike(OnlyEnd):
+    def on_train_batch_end(self, batch, logs=None):
+        pass
+
+
+class HookNotCallable:
+    on_epoch_end = 3
+
+
+@pytest.mark.parametrize("callbacks, error, message", [
+    ("EarlyStopping", TypeError, r"^callbacks must be a list or tuple of callback objects.*got 'EarlyStopping'"),
+    (Recorder(), TypeError, "^callbacks must be a list or tuple"),
+    ([Recorder], TypeError, r"^callbacks\[0\] is the class Recorder, not an instance of it: write Recorder\(...\)"),
+    ([OnlyEnd(), None], TypeError, r"^callbacks\[1\] must have at least one of the methods on_train_begin"),
+    ([object()], TypeError, r"^callbacks\[0\] must have at least one of the methods"),
+    ([Misspelt()], ValueError, r"^callbacks\[0\] \(Misspelt\) has a method 'on_epoch_ends' that fit never calls "
+                               r"\(did you mean 'on_epoch_end'\?\)"),
+    ([KerasLike()], ValueError, r"'on_train_batch_end' that fit never calls \(a Keras hook: Keras callbacks do not work"),
+    ([HookNotCallable()], TypeError, r"^callbacks\[0\].on_epoch_end must be callable, got 3"),
+])
+def test_callbacks_are_validated(callbacks, error, message):
+    X, y = regression_data()
+    with pytest.raises(error, match=message):
+        fit(LinearRegression(3), X, y, batch_size=10, epochs=1, optimizer=GradientDescent(), learning_rate=0.1,
+            callbacks=callbacks, rng=0)
+
+
+def test_callbacks_none_means_no_callbacks_as_in_keras():
+    X, y = regression_data()
+    a, b = (fit(LinearRegression(3), X, y, batch_size=10, epochs=2, optimizer=GradientDescent(), learning_rate=0.1,
+                callbacks=cbs, rng=0) for cbs in (None, []))
+    np.testing.assert_array_equal(a.step_loss, b.step_loss)
+
+
+class Breaker:
+    """At the end of epoch `at`, breaks the state the way `how` says."""
+
+    def __init__(self, at, how):
+        self.at, self.how = at, how
+
+    def on_epoch_end(self, epoch, logs, state):
+        if epoch != self.at:
+            return
+        how = self.how if isinstance(self.how, str) else None
+        if how == "nan in place":
+            state.params["W"][0, 0] = np.nan
+        elif how == "inf params":
+            state.params = {"W": np.full((3, 1), np.inf), "b": np.zeros(1)}
+        elif how == "wrong shape":
+            state.params = {"W": np.zeros((2, 1)), "b": np.zeros(1)}
+        else:
+            state.learning_rate = self.how
+
+
+@pytest.mark.parametrize("how, error, message", [
+    ("nan in place", TrainingDiverged, r"callbacks\[0\] \(Breaker\)\.on_epoch_end changed state.params in place to nan/inf"),
+    ("inf params", TrainingDiverged, r"set state.params to values with nan/inf"),
+    (np.nan, TrainingDiverged, r"set state.learning_rate to nan"),
+    (np.inf, TrainingDiverged, r"set state.learning_rate to inf"),
+    (-1.0, ValueError, r"set state.learning_rate to -1.0; it must be a finite number >= 0"),
+    ("0.1", ValueError, r"set state.learning_rate to '0.1'; it must be a finite number >= 0"),
+    (np.array([0.1, 0.2]), ValueError, r"set state.learning_rate to array"),
+    ("wrong shape", ValueError, r"set state.params to something fit cannot use: params\['W'\] must have shape"),
+])
+def test_a_callback_that_breaks_the_state_stops_fit_keeping_the_completed_epochs(how, error, message):
+    X, y = regression_data()
+    with pytest.raises(error, match=message) as info:
+        fit(LinearRegression(3), X, y, batch_size=10, epochs=5, optimizer=GradientDescent(), learning_rate=0.1,
+            callbacks=[Breaker(1, how)], rng=0)
+    h = info.value.history
+    assert h.n_steps == 6 and h.n_epochs == len(h.epoch_learning_rate) == 2   # epochs 0 and 1 completed
+    assert all(np.isfinite(v).all() for v in h.params.values())               # the params before the break
 
 
 def test_with_the_course_callbacks():
@@ -369,6 +620,9 @@ def test_batch_size_name_and_epoch_order():
     np.testing.assert_array_equal(epoch_order(4, None, False), np.arange(4))
     np.testing.assert_array_equal(epoch_order(9, np.random.default_rng(3), True),
                                   np.random.default_rng(3).permutation(9))
+    np.testing.assert_array_equal(epoch_order(9, 3, True), np.random.default_rng(3).permutation(9))  # a seed
+    np.testing.assert_array_equal(epoch_order(1, 0, True), [0])
+    assert [b.tolist() for b in batch_indices(1, 1, None, shuffle=False)] == [[0]]
 
 
 # ---- bad input ---------------------------------------------------------------------------
@@ -385,10 +639,8 @@ def bad_calls():
         (lambda: fit(m, X, y, **(ok | {"learning_rate": -1})), "learning_rate must be a finite number > 0"),
         (lambda: fit(m, X, y, **(ok | {"learning_rate": None})), "exactly one of learning_rate"),
         (lambda: fit(m, X, y, **(ok | {"schedule": lambda t: t})), "exactly one of learning_rate"),
-        (lambda: fit(m, X, y, **(ok | {"learning_rate": None, "schedule": lambda t: 1.0})),
-         "schedule must accept an array"),
         (lambda: fit(m, X, y, **(ok | {"learning_rate": None, "schedule": lambda t: -np.ones(len(t))})),
-         "schedule must return rates >= 0"),
+         r"schedule must return learning rates that are finite numbers >= 0, got schedule\(0\) = -1.0"),
         (lambda: fit(m, X, y, **(ok | {"schedule_per": "batch"})), "schedule_per must be one of 'step', 'epoch'"),
         (lambda: fit(m, X[:, :2], y, **ok), "X must have 3 features"),
         (lambda: fit(m, X, y[:-1], **ok), "same number of samples"),
@@ -403,8 +655,20 @@ def bad_calls():
         (lambda: fit(m, X, y, regularizer=0.01, **ok), "regularizer must have penalty"),
         (lambda: fit("model", X, y, **ok), "model must follow the contract of course_lib.models"),
         (lambda: fit(m, X, y, params={"W": np.ones((2, 1)), "b": np.ones(1)}, **ok), r"params\['W'\] must have"),
-        (lambda: fit(m, X, y, shuffle=1, **ok), "shuffle must be True or False"),
+        (lambda: fit(m, X, y, shuffle=1, **ok), "shuffle must be True or False, got 1"),
+        (lambda: fit(m, X, y, shuffle="no", **ok), "shuffle must be True or False, got 'no'"),
+        (lambda: fit(m, X, y, **(ok | {"epochs": 10**7})), r"makes 30000000 steps; at most 10000000"),
+        (lambda: fit(m, X, y, divergence_factor=1.0, **ok), "divergence_factor must be a finite number > 1"),
+        (lambda: fit(m, X, y, divergence_factor=np.nan, **ok), "divergence_factor must be a finite number > 1"),
+        (lambda: fit(m, X, y, dtype=np.array(["float32", "float64"]), **ok), "dtype must be one of"),
+        (lambda: fit(m, X, y, **(ok | {"rng": "seed"})), "rng must be a numpy Generator or an int seed"),
         (lambda: batch_indices(10, 11, 0), "batch_size must be an integer >= 1 and <= 10"),
+        (lambda: batch_indices(4, 2, 0, shuffle="no"), "shuffle must be True or False, got 'no'"),
+        (lambda: batch_indices(10**30, 2, 0), "n must be an integer >= 1 and <= 10000000"),
+        (lambda: epoch_order(10, None, True), "rng must be a numpy Generator or an int seed when shuffle=True"),
+        (lambda: epoch_order(10, 0, 1), "shuffle must be True or False, got 1"),
+        (lambda: epoch_order(0, 0, True), "n must be an integer >= 1"),
+        (lambda: epoch_order(10, 2.5, True), "rng must be a numpy Generator or an int seed >= 0, got 2.5"),
         (lambda: batch_size_name(0, 10), "batch_size must be an integer >= 1"),
     ]
 
@@ -412,7 +676,7 @@ def bad_calls():
 @pytest.mark.parametrize("case", range(len(bad_calls())))
 def test_bad_arguments_raise_value_error(case):
     call, message = bad_calls()[case]
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises((ValueError, TypeError), match=message):
         call()
 
 
