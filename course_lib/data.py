@@ -15,6 +15,7 @@ import hashlib
 import io
 import os
 from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 
 import numpy as np
@@ -160,8 +161,10 @@ def train_val_test_split(X, y, *, val_fraction: float = 0.2, test_fraction: floa
     """Shuffle with ``seed`` and cut into train / validation / test.
 
     Sizes: the test part gets ``round(test_fraction * n)`` samples, the validation part
-    ``round(val_fraction * n)`` and training the rest. ``round`` is Python's: a product that
-    ends in exactly .5 goes to the even count (``0.25 * 10 = 2.5 -> 2``, ``0.25 * 14 = 3.5 -> 4``);
+    ``round(val_fraction * n)`` and training the rest. The product is taken exactly, on the
+    fraction as written (``0.07 * 150`` is 10.5, not float's 10.500000000000002), and a
+    product that ends in exactly .5 goes to the even count, like Python's ``round``
+    (``0.25 * 10 = 2.5 -> 2``, ``0.25 * 14 = 3.5 -> 4``, ``0.07 * 150 = 10.5 -> 10``);
     scikit-learn's ``train_test_split`` rounds the test size up instead. With ``stratify=True``
     (``y`` holds integer class labels) the rule applies within each class, so that each part
     keeps the class proportions of ``y``.
@@ -189,7 +192,7 @@ def train_val_test_split(X, y, *, val_fraction: float = 0.2, test_fraction: floa
     parts: list[list[np.ndarray]] = [[], [], []]
     for idx in groups:
         idx = rng.permutation(idx)
-        n_test, n_val = round(test_fraction * len(idx)), round(val_fraction * len(idx))
+        n_test, n_val = _part_size(test_fraction, len(idx)), _part_size(val_fraction, len(idx))
         for k, chunk in enumerate((idx[n_test + n_val:], idx[n_test:n_test + n_val], idx[:n_test])):
             parts[k].append(chunk)
     tr, va, te = (np.sort(np.concatenate(p)) for p in parts)
@@ -198,6 +201,12 @@ def train_val_test_split(X, y, *, val_fraction: float = 0.2, test_fraction: floa
                          "test_fraction")
     y_out = y.astype(np.int64) if np.all(y == np.round(y)) and stratify else y
     return Split(X[tr], y_out[tr], X[va], y_out[va], X[te], y_out[te])
+
+
+def _part_size(fraction: float, n: int) -> int:
+    """``fraction * n`` computed exactly on the decimal ``repr(fraction)``, halves to even."""
+    exact = Decimal(repr(fraction)) * n
+    return int(exact.to_integral_value(rounding=ROUND_HALF_EVEN))
 
 
 @dataclass(frozen=True)
@@ -222,14 +231,18 @@ class Standardizer:
     def fit(cls, X_train) -> "Standardizer":
         """Learn mean and std per feature; a constant feature gets std 1 (left centred).
 
-        Values whose mean or std overflows float64 (|x| near 1e308) are refused.
+        A column whose plain mean or std overflows (|x| near 1e308) or underflows (|x| near
+        1e-300) is computed again on ``x / max|x|`` and scaled back, so it still comes out right.
         """
         X_train = check_array("X_train", X_train, ndim=2)
-        with np.errstate(over="ignore", invalid="ignore"):
+        with np.errstate(over="ignore", under="ignore", invalid="ignore"):
             mean, std = X_train.mean(axis=0), X_train.std(axis=0)
-        if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(std))):
-            raise ValueError("X_train has values too large to standardize: their mean or std "
-                             f"overflows float64 (|x| up to {np.abs(X_train).max():g})")
+            redo = (~np.isfinite(mean) | ~np.isfinite(std)
+                    | ((std == 0) & (X_train.max(axis=0) != X_train.min(axis=0))))
+            if redo.any():
+                scale = np.abs(X_train[:, redo]).max(axis=0)
+                Z = X_train[:, redo] / scale
+                mean[redo], std[redo] = Z.mean(axis=0) * scale, Z.std(axis=0) * scale
         return cls(mean, np.where(std > 0, std, 1.0))
 
     def transform(self, X) -> np.ndarray:

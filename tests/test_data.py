@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from course_lib import data
 from course_lib.data import (DataFileError, Standardizer, load_breast_cancer, load_diabetes,
@@ -126,3 +128,180 @@ def test_mnist_loader_never_downloads(tmp_path):
              x_test=np.zeros((1, 28, 28), np.uint8), y_test=np.zeros(1))
     x_train, _, x_test, _ = load_mnist_if_cached(tmp_path / "mnist.npz")
     assert x_train.shape == (2, 28, 28) and x_test.shape == (1, 28, 28)
+
+
+# ---------------------------------------------------------------- split sizes: the rounding rule
+def _expected_size(fraction: float, n: int) -> int:
+    """Independent: the exact decimal product, rounded half to even by the decimal module."""
+    from decimal import ROUND_HALF_EVEN, Decimal
+    return int((Decimal(str(fraction)) * n).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+
+
+@pytest.mark.parametrize("val_fraction, test_fraction, n, want", [
+    # (train, val, test); by hand: 2.5 -> 2 and 3.5 -> 4 (halves to even), 0.5 -> 0, 1.5 -> 2
+    (0.25, 0.25, 10, (6, 2, 2)),
+    (0.25, 0.25, 14, (6, 4, 4)),
+    (0.125, 0.375, 4, (2, 0, 2)),
+    (0.35, 0.15, 10, (4, 4, 2)),
+    (0.5, 0.25, 2, (1, 1, 0)),
+    (0.07, 0.07, 150, (130, 10, 10)),     # 10.5 exactly (float's product is 10.500000000000002)
+    (0.2, 0.2, 1797, (1079, 359, 359)),   # the digits: 359.4 -> 359
+    (0.0, 0.5, 3, (1, 0, 2)),             # 1.5 -> 2, val empty
+])
+def test_split_sizes_round_half_to_even_on_the_exact_product(val_fraction, test_fraction, n, want):
+    s = train_val_test_split(np.zeros((n, 1)), np.arange(n), val_fraction=val_fraction,
+                             test_fraction=test_fraction, seed=3)
+    assert (len(s.y_train), len(s.y_val), len(s.y_test)) == want
+    assert (s.X_train.shape[0], s.X_val.shape[0], s.X_test.shape[0]) == want
+
+
+@settings(max_examples=200)
+@given(n=st.integers(1, 400), val=st.integers(0, 49), test=st.integers(0, 49))
+def test_split_sizes_agree_with_an_exact_decimal_computation(n, val, test):
+    val_fraction, test_fraction = val / 100, test / 100
+    n_val, n_test = _expected_size(val_fraction, n), _expected_size(test_fraction, n)
+    if n_val + n_test == n:
+        with pytest.raises(ValueError, match="training part is empty"):
+            train_val_test_split(np.zeros((n, 1)), np.arange(n), val_fraction=val_fraction,
+                                 test_fraction=test_fraction)
+        return
+    s = train_val_test_split(np.zeros((n, 1)), np.arange(n), val_fraction=val_fraction,
+                             test_fraction=test_fraction)
+    assert (len(s.y_val), len(s.y_test), len(s.y_train)) == (n_val, n_test, n - n_val - n_test)
+
+
+def test_stratified_sizes_apply_the_rule_within_each_class():
+    # class 0: 10 samples, class 1: 6, class 2: 14; fraction 0.25 -> 2.5 -> 2, 1.5 -> 2, 3.5 -> 4
+    y = np.repeat([0, 1, 2], [10, 6, 14])
+    rng = np.random.default_rng(0)
+    y = y[rng.permutation(len(y))]
+    X = np.arange(len(y), dtype=float)[:, None]             # row i holds i: traceable
+    s = train_val_test_split(X, y, val_fraction=0.25, test_fraction=0.25, seed=5, stratify=True)
+    for part in (s.y_val, s.y_test):
+        assert np.bincount(part, minlength=3).tolist() == [2, 2, 4]
+    assert np.bincount(s.y_train, minlength=3).tolist() == [6, 2, 6]
+    assert s.y_train.dtype == np.int64
+    for Xp, yp in ((s.X_train, s.y_train), (s.X_val, s.y_val), (s.X_test, s.y_test)):
+        assert np.array_equal(y[Xp[:, 0].astype(int)], yp)  # each row keeps its own label
+    rows = np.concatenate([s.X_train, s.X_val, s.X_test])[:, 0]
+    assert sorted(rows.tolist()) == list(range(len(y)))      # disjoint and complete
+    # without stratification the same fractions round once over all 30: 7.5 -> 8
+    plain = train_val_test_split(X, y, val_fraction=0.25, test_fraction=0.25, seed=5)
+    assert (len(plain.y_val), len(plain.y_test)) == (8, 8)
+
+
+def test_stratify_needs_a_bool_and_class_labels():
+    X = np.zeros((10, 1))
+    for bad in ("no", 1, None, np.array([True])):
+        with pytest.raises(TypeError, match="^stratify must be True or False"):
+            train_val_test_split(X, np.zeros(10), stratify=bad)
+    with pytest.raises(ValueError, match="^y must hold integer class labels when stratify=True"):
+        train_val_test_split(X, np.linspace(0, 1, 10), stratify=True)
+    s = train_val_test_split(X, np.arange(10) % 2, stratify=np.True_)
+    assert len(s.y_train) == 6
+
+
+def test_an_empty_validation_part_stays_empty_through_standardize():
+    s = train_val_test_split(np.arange(20.0).reshape(10, 2), np.zeros(10), val_fraction=0.0)
+    scaled, _ = standardize(s)
+    assert scaled.X_val.shape == (0, 2) and scaled.y_val.shape == (0,)
+    assert scaled.X_test.shape == (2, 2)
+
+
+# ---------------------------------------------------------------- Standardizer at the edges
+def test_standardizer_is_right_where_plain_mean_and_std_overflow_or_underflow():
+    # [1, -1, 1] * 1e308: the sum overflows, yet mean = 1e308 / 3 and std = 1e308 * sqrt(8) / 3
+    big = Standardizer.fit([[1e308], [-1e308], [1e308]])
+    assert big.mean[0] == pytest.approx(1e308 / 3, rel=1e-14)
+    assert big.std[0] == pytest.approx(np.sqrt(8) / 3 * 1e308, rel=1e-14)
+    np.testing.assert_allclose(big.transform([[1e308], [-1e308]])[:, 0], [1 / np.sqrt(2), -np.sqrt(2)], rtol=1e-14)
+    # [1, -1] * 1e-300: the squares underflow to 0 (the plain std says "constant"), yet std = 1e-300
+    tiny = Standardizer.fit([[1e-300], [-1e-300]])
+    assert tiny.std[0] == pytest.approx(1e-300, rel=1e-14) and tiny.mean[0] == 0.0
+    assert tiny.transform([[1e-300], [-2e-300]]).tolist() == [[1.0], [-2.0]]
+    with pytest.raises(ValueError, match="^X is too far from the training data"):
+        tiny.transform([[1e10]])                           # 1e310 standard deviations away
+    # a truly constant column stays "std 1, centred", a normal one keeps numpy's values exactly
+    X = np.array([[3.0, 0.1], [3.0, 0.7], [3.0, 0.4]])
+    s = Standardizer.fit(X)
+    assert s.std[0] == 1.0 and s.mean[0] == 3.0
+    assert s.mean[1] == X[:, 1].mean() and s.std[1] == X[:, 1].std()
+    subnormal = Standardizer.fit([[5e-324], [0.0]])
+    assert np.all(np.isfinite(subnormal.transform([[5e-324], [0.0]])))
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: Standardizer(np.zeros(2), np.ones(3)), "^mean and std must have one value per feature"),
+    (lambda: Standardizer(np.zeros(2), np.array([1.0, 0.0])), "^std must be > 0"),
+    (lambda: Standardizer(None, np.ones(2)), "^mean must be numeric"),
+    (lambda: Standardizer(np.zeros(1), [np.nan]), "^std must contain only finite"),
+    (lambda: Standardizer.fit(np.zeros(3)), "^X_train must have 2 dimension"),
+    (lambda: Standardizer.fit([[None]]), "^X_train must be numeric"),
+    (lambda: Standardizer(np.zeros(2), np.ones(2)).transform(np.zeros((1, 3))), "^X must have 2 features"),
+    (lambda: Standardizer(np.zeros(2), np.ones(2)).transform(np.zeros(2)), "^X must have 2 dimension"),
+    (lambda: Standardizer(np.zeros(2), np.ones(2)).transform([["a", "b"]]), "^X must be numeric"),
+    (lambda: standardize((np.zeros((2, 2)),) * 6), "^split must be a Split"),
+    (lambda: standardize(None), "^split must be a Split"),
+])
+def test_standardizer_checks_its_arguments(call, message):
+    with pytest.raises((TypeError, ValueError), match=message):
+        call()
+
+
+# ---------------------------------------------------------------- the dataclasses validate
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(X=np.zeros(3)), "^X must have 2 dimension"),
+    (dict(y=np.zeros(4)), "^X and y must have the same number of samples"),
+    (dict(y=[np.nan, 0.0, 1.0]), "^y must contain only finite values"),
+    (dict(feature_names=("a",)), "^feature_names must be 2 strings"),
+    (dict(feature_names="ab"), "^feature_names must be 2 strings"),
+    (dict(feature_names=("a", 2)), "^feature_names must be 2 strings"),
+    (dict(target_name=None), "^target_name must be a str"),
+])
+def test_dataset_checks_its_fields(kwargs, message):
+    fields = dict(X=np.zeros((3, 2)), y=np.array([0, 1, 1]), feature_names=("a", "b"), target_name="t")
+    with pytest.raises((TypeError, ValueError), match=message):
+        data.Dataset(**{**fields, **kwargs})
+    assert data.Dataset(**fields).n_classes == 2
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(X_train=np.zeros((0, 2)), y_train=np.zeros(0)), "^X_train must not be empty"),
+    (dict(X_val=np.zeros((1, 3))), "^X_val and y_val must have the same number|^X_val must have 2 features"),
+    (dict(X_test=np.zeros((1, 3)), y_test=np.zeros(1)), "^X_test must have 2 features like X_train"),
+    (dict(y_val=np.zeros(2)), "^X_val and y_val must have the same number of samples"),
+    (dict(y_test=None), "^y_test must be numeric"),
+    (dict(y_train=[np.inf, 0.0]), "^y_train must contain only finite"),
+])
+def test_split_checks_its_fields(kwargs, message):
+    fields = dict(X_train=np.zeros((2, 2)), y_train=np.zeros(2), X_val=np.zeros((1, 2)),
+                  y_val=np.zeros(1), X_test=np.zeros((0, 2)), y_test=np.zeros(0))
+    with pytest.raises((TypeError, ValueError), match=message):
+        data.Split(**{**fields, **kwargs})
+    assert data.Split(**fields).X_test.shape == (0, 2)
+
+
+# ---------------------------------------------------------------- loaders
+def test_loaders_return_fresh_arrays_on_every_call():
+    # a caching loader must not hand out the same arrays: a notebook that scales X in place
+    # would change every later load
+    a = load_digits()
+    a.X[:] = -1.0
+    b = load_digits()
+    assert b.X.min() == 0 and b.X.max() == 16
+    assert b.X.dtype == np.float64 and b.y.dtype == np.int64
+    assert load_diabetes().y.dtype == np.float64
+
+
+def test_mnist_loader_checks_its_path(tmp_path):
+    for bad in (1, 1.5, True, object(), ["a"]):
+        with pytest.raises(TypeError, match="^path must be a file path"):
+            load_mnist_if_cached(bad)
+    (tmp_path / "notes.npz").write_text("not an archive")
+    with pytest.raises(ValueError, match="^path .*notes.npz.* is not a Keras mnist.npz archive"):
+        load_mnist_if_cached(tmp_path / "notes.npz")
+    np.savez(tmp_path / "other.npz", x=np.zeros(2))
+    with pytest.raises(ValueError, match="is not a Keras mnist.npz archive with arrays x_train"):
+        load_mnist_if_cached(str(tmp_path / "other.npz"))
+    with pytest.raises(FileNotFoundError, match="^no MNIST cache at path"):
+        load_mnist_if_cached(tmp_path)                                # a directory is no file

@@ -6,14 +6,16 @@ Precision/Recall, 1e-6 for F1Score (which adds epsilon = 1e-7 to its denominator
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 import sklearn.metrics as skm
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from course_lib.metrics import (accuracy, confusion_matrix, f1_score, metric_direction, precision,
-                                recall, threshold_sweep)
+from course_lib.metrics import (MAX_CLASSES, ThresholdSweep, accuracy, confusion_matrix, f1_score,
+                                metric_direction, precision, recall, threshold_sweep)
 
 AVERAGES = ("macro", "micro", "weighted", None)
 SCORES = {"precision": (precision, skm.precision_score), "recall": (recall, skm.recall_score),
@@ -256,3 +258,190 @@ def test_threshold_sweep_agrees_with_keras_thresholds():
     sweep = threshold_sweep(y, s, t)
     assert np.allclose(sweep.precision, p_k, rtol=1e-7, atol=0)
     assert np.allclose(sweep.recall, r_k, rtol=1e-7, atol=0)
+
+
+# ---------------------------------------------------------------- labels: the kind, not the example
+@pytest.mark.parametrize("bad, word", [
+    ([1e19, 1, 0], "class labels 0..999"),          # was cast silently to a wrong count
+    ([0, 10**6, 1], "class labels 0..999"),         # was a terabyte allocation
+    ([0, 1000, 1], "class labels 0..999"),          # first label beyond MAX_CLASSES - 1
+    ([0, 1, 2**63], "class labels 0..999"),
+    ([0, 0.5, 1], "integer class labels >= 0, got 0.5"),
+    ([0, -1, 1], "integer class labels >= 0, got -1"),
+    ([0, 1, np.inf], "finite"),
+    ([0, np.nan, 1], "finite"),
+    ([0, None, 1], "numeric"),
+    (["0", "1", "1"], "numeric"),
+    (np.array([0, 1j, 1]), "numeric"),
+    (None, "numeric"),
+    (0, "dimension"),
+    (np.zeros((3, 1, 1)), "dimension"),
+])
+@pytest.mark.parametrize("which", ["y_true", "y_pred"])
+def test_labels_that_are_not_class_indices_are_refused_naming_the_argument(bad, word, which):
+    good = [0, 1, 1]
+    kwargs = {"y_true": good, "y_pred": good, which: bad}
+    for call in (confusion_matrix, accuracy, precision, recall, f1_score):
+        extra = {"average": "macro"} if call in (precision, recall, f1_score) else {}
+        with pytest.raises(ValueError, match=rf"^{which} .*{re.escape(word)}"):
+            call(**kwargs, **extra)
+
+
+def test_max_classes_is_the_documented_bound():
+    assert MAX_CLASSES == 1000
+    top = np.array([0, MAX_CLASSES - 1])
+    cm = confusion_matrix(top, top)                                 # the last allowed label
+    assert cm.shape == (MAX_CLASSES, MAX_CLASSES) and cm.sum() == 2 and cm[-1, -1] == 1
+    assert confusion_matrix([0], [0], n_classes=MAX_CLASSES).shape == (MAX_CLASSES, MAX_CLASSES)
+    with pytest.raises(ValueError, match=r"^n_classes must be an integer >= 1 and <= 1000, got 1001"):
+        confusion_matrix([0], [0], n_classes=MAX_CLASSES + 1)
+    with pytest.raises(ValueError, match="^n_classes must be an integer"):
+        confusion_matrix([0], [0], n_classes=10**30)
+
+
+def test_integer_valued_labels_of_any_dtype_are_the_same_labels():
+    want = confusion_matrix([0, 1, 2], [0, 2, 2]).tolist()
+    assert want == [[1, 0, 0], [0, 0, 1], [0, 0, 1]]
+    for cast in (np.int8, np.uint16, np.int64, np.float32, np.float64):
+        assert confusion_matrix(np.array([0, 1, 2], cast), np.array([0, 2, 2], cast)).tolist() == want
+    assert accuracy(np.array([True, False]), [1, 0]) == 1.0          # booleans are 0/1
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: precision([0, 1], [0, 1], zero_division=True), "^zero_division must be one of 0, 1, got True"),
+    (lambda: precision([0, 1], [0, 1], zero_division=np.array([0, 1])), "^zero_division must be one of"),
+    (lambda: precision([0, 1], [0, 1], zero_division=None), "^zero_division must be one of"),
+    (lambda: precision([0, 1], [0, 1], zero_division=0.5), "^zero_division must be one of"),
+    (lambda: recall([0, 1], [0, 1], average=np.array(["macro", "micro"])), "^average must be one of"),
+    (lambda: recall([0, 1], [0, 1], average=["macro"]), "^average must be one of"),
+    (lambda: f1_score([0, 1], [0, 1], n_classes=True), "^n_classes must be an integer"),
+    (lambda: f1_score([0, 1], [0, 1], n_classes=2.0), "^n_classes must be an integer"),
+    (lambda: precision([0, 1], [0, 2]), r"^average='binary' needs labels 0 and 1 in y_true and y_pred, got y_pred label 2"),
+    (lambda: precision([0, 1], [0, 1], n_classes=3), r"^average='binary' needs n_classes <= 2, got n_classes=3"),
+    (lambda: threshold_sweep([0, 1], [0.1, 0.2], zero_division=np.nan), "^zero_division must be one of"),
+    (lambda: threshold_sweep([0, 1], [0.1, 0.2], [[0.5]]), "^thresholds must have 1 dimension"),
+    (lambda: threshold_sweep([0, 1], [0.1, None]), "^scores must be numeric"),
+    (lambda: metric_direction(None), "^name must be a Keras log name"),
+    (lambda: metric_direction(np.array(["loss"])), "^name must be a Keras log name"),
+    (lambda: ThresholdSweep([0.5], [1.5], [0.5], [0.5]), r"^precision must lie in \[0, 1\]"),
+    (lambda: ThresholdSweep([0.5, 0.6], [1.0], [0.5], [0.5]), "same number of samples"),
+    (lambda: ThresholdSweep([np.nan], [1.0], [0.5], [0.5]), "^thresholds must contain only finite"),
+])
+def test_other_arguments_are_checked(call, message):
+    with pytest.raises((TypeError, ValueError), match=message):
+        call()
+
+
+def test_zero_division_accepts_numpy_and_float_forms_of_0_and_1():
+    for zd in (1, 1.0, np.float64(1.0), np.int64(1)):
+        assert precision([0, 0], [0, 0], zero_division=zd) == 1.0
+
+
+# ---------------------------------------------------------------- defaults: Keras's and scikit-learn's
+def test_defaults_match_scikit_learn_and_keras():
+    import inspect
+
+    for ours, theirs in SCORES.values():
+        ours_sig, theirs_sig = inspect.signature(ours).parameters, inspect.signature(theirs).parameters
+        assert ours_sig["average"].default == theirs_sig["average"].default == "binary"
+        assert ours_sig["zero_division"].default == 0    # scikit-learn's "warn" also returns 0 ...
+    assert theirs_sig["zero_division"].default == "warn"
+    import warnings
+    with warnings.catch_warnings():                      # ... with a warning: same value, checked
+        warnings.simplefilter("ignore")
+        for ours, theirs in SCORES.values():
+            assert ours([0, 0, 0], [0, 0, 0]) == theirs([0, 0, 0], [0, 0, 0]) == 0.0
+            assert ours([1, 0, 1], [0, 0, 0]) == theirs([1, 0, 1], [0, 0, 0]) == 0.0
+    assert inspect.signature(threshold_sweep).parameters["zero_division"].default == 0
+
+
+@pytest.mark.tf
+def test_keras_defaults_behind_the_docstrings():
+    import keras
+
+    # Precision/Recall predict 1 when score > 0.5 by default; F1Score averages nothing by default
+    assert keras.metrics.Precision().thresholds == [0.5] and keras.metrics.Recall().thresholds == [0.5]
+    assert keras.metrics.F1Score().average is None
+    y = np.array([1, 1, 0, 1, 0], np.float32)[:, None]
+    s = np.array([0.5, 0.75, 0.75, 0.25, 0.0], np.float32)[:, None]   # 0.5 exactly at the threshold
+    p, r = keras.metrics.Precision(), keras.metrics.Recall()
+    p.update_state(y, s)
+    r.update_state(y, s)
+    sweep = threshold_sweep(y[:, 0], s[:, 0], [0.5])
+    # score > 0.5: {0.75 (pos), 0.75 (neg)} -> P = 1/2, R = 1/3 ; with >= 0.5 it would be 2/3, 2/3
+    assert float(p.result()) == sweep.precision[0] == 0.5
+    assert float(r.result()) == pytest.approx(sweep.recall[0], abs=1e-7) and sweep.recall[0] == 1 / 3
+    # no positive predicted and no positive label: Keras's Precision and Recall give 0, as ours
+    p, r = keras.metrics.Precision(), keras.metrics.Recall()
+    p.update_state(np.zeros((3, 1)), np.zeros((3, 1)))
+    r.update_state(np.zeros((3, 1)), np.zeros((3, 1)))
+    assert float(p.result()) == precision([0, 0, 0], [0, 0, 0]) == 0.0
+    assert float(r.result()) == recall([0, 0, 0], [0, 0, 0]) == 0.0
+
+
+# ---------------------------------------------------------------- Keras twins at the edges
+EDGE_CASES = [
+    # (y_true, y_pred, n_classes): what makes the case an edge
+    (np.zeros(6, int), np.zeros(6, int), 3),                         # one class only, two empty
+    (np.ones(5, int), np.ones(5, int), 2),                           # all positive, all right
+    (np.ones(5, int), np.zeros(5, int), 2),                          # all positive, all missed
+    (np.zeros(5, int), np.ones(5, int), 2),                          # no positive, all predicted
+    (np.array([2, 2, 2, 2]), np.array([0, 1, 2, 2]), 4),             # classes 0, 1 never true; 3 empty
+    (np.array([0]), np.array([1]), 2),                               # one sample
+    (np.arange(7), np.arange(7)[::-1], 7),                           # every class once, one right
+]
+
+
+@pytest.mark.tf
+@pytest.mark.parametrize("y_true, y_pred, n", EDGE_CASES)
+def test_keras_twins_agree_on_edge_label_sets(y_true, y_pred, n):
+    from course_lib.tf_twins.metrics import (keras_confusion_matrix, keras_f1_score, keras_precision,
+                                             keras_recall)
+
+    assert np.array_equal(confusion_matrix(y_true, y_pred, n), keras_confusion_matrix(y_true, y_pred, n))
+    for average in AVERAGES:
+        want = keras_f1_score(y_true, y_pred, average=average, n_classes=n)
+        assert np.allclose(f1_score(y_true, y_pred, average=average, n_classes=n), want, rtol=0, atol=1e-6)
+    p = precision(y_true, y_pred, average=None, n_classes=n)
+    r = recall(y_true, y_pred, average=None, n_classes=n)
+    for k in range(n):
+        assert p[k] == pytest.approx(keras_precision(y_true, y_pred, class_id=k, n_classes=n), abs=1e-7)
+        assert r[k] == pytest.approx(keras_recall(y_true, y_pred, class_id=k, n_classes=n), abs=1e-7)
+    if n == 2:
+        assert precision(y_true, y_pred) == pytest.approx(keras_precision(y_true, y_pred), abs=1e-7)
+        assert recall(y_true, y_pred) == pytest.approx(keras_recall(y_true, y_pred), abs=1e-7)
+
+
+@pytest.mark.tf
+def test_keras_threshold_sweep_agrees_with_ties_at_every_threshold_and_one_class_labels():
+    from course_lib.tf_twins.metrics import keras_threshold_sweep
+
+    s = np.array([0.0, 0.25, 0.25, 0.5, 0.5, 0.75, 1.0])
+    t = np.array([0.0, 0.25, 0.5, 0.75, 1.0])                        # each threshold equals a score
+    for y in (np.array([0, 1, 0, 1, 1, 0, 1]), np.zeros(7, int), np.ones(7, int)):
+        p_k, r_k = keras_threshold_sweep(y, s, t)
+        sweep = threshold_sweep(y, s, t)
+        assert np.allclose(sweep.precision, p_k, rtol=0, atol=1e-7)
+        assert np.allclose(sweep.recall, r_k, rtol=0, atol=1e-7)
+    # by hand for the mixed labels at t = 0.5: score > 0.5 -> {0.75 (neg), 1.0 (pos)}
+    sweep = threshold_sweep([0, 1, 0, 1, 1, 0, 1], s, [0.5])
+    assert (sweep.precision[0], sweep.recall[0]) == (0.5, 0.25)
+
+
+@pytest.mark.tf
+@pytest.mark.parametrize("call, message", [
+    ("keras_confusion_matrix([0, 1], [0, 2], 2)", r"^y_pred must hold labels in 0..1"),
+    ("keras_confusion_matrix([0, 1e19], [0, 1], 2)", "^y_true must hold class labels 0..999"),
+    ("keras_confusion_matrix([0, 1], [0, 1], None)", "^n_classes must be an integer"),
+    ("keras_precision([0, 2], [0, 1])", "^y_true must hold binary labels"),
+    ("keras_precision([0, 1], [0, 1], class_id=2)", r"^class_id must be an integer >= 0 and <= 1"),
+    ("keras_recall([0, 1], [0, None])", "^y_pred must be numeric"),
+    ("keras_f1_score([0, 1], [0, 1], average='binary')", "^average must be one of"),
+    ("keras_threshold_sweep([0, 1], [0.1, 0.2], [1.5])", r"^thresholds must lie in \[0, 1\]"),
+    ("keras_threshold_sweep([0, 1], [0.1], [0.5])", "^y_true and scores must have the same number"),
+])
+def test_keras_twins_check_their_arguments(call, message):
+    from course_lib.tf_twins import metrics as tfm
+
+    with pytest.raises((TypeError, ValueError), match=message):
+        eval(call, vars(tfm))
