@@ -24,6 +24,32 @@ from course_lib.widgets._live import LiveFigure, show_widget, status_text
 
 #: A restored model whose test loss is within this factor of the best epoch's counts as a good stop.
 GOOD_ENOUGH = 1.05
+#: The longest curve the explorer replays (every patience is a pass over it: 200 x 2,000 ~ 1 s).
+MAX_EPOCHS = 2_000
+#: The largest patience (and ``max_patience``) the frame functions accept.
+MAX_PATIENCE = 200
+
+
+def _losses(name: str, curve) -> np.ndarray:
+    """A recorded loss curve: 2 to ``MAX_EPOCHS`` finite values >= 0, at least one > 0."""
+    curve = check_array(name, curve, ndim=1)
+    if not 2 <= len(curve) <= MAX_EPOCHS or np.any(curve < 0) or not np.any(curve > 0) \
+            or curve.max() > 1e300:
+        raise ValueError(f"{name} must hold 2 to {MAX_EPOCHS} losses in [0, 1e300], not all 0, got "
+                         f"{len(curve)} values from {curve.min():.3g} to {curve.max():.3g}")
+    return curve
+
+
+def _curves(val_loss, test_loss) -> tuple[np.ndarray, np.ndarray]:
+    """A validation curve (nan allowed: Keras's rule never counts it as an improvement) and a
+    finite test curve of the same length, at most ``MAX_EPOCHS``."""
+    val = check_array("val_loss", val_loss, ndim=1, finite=False)
+    test = check_array("test_loss", test_loss, ndim=1)
+    if len(val) > MAX_EPOCHS:
+        raise ValueError(f"val_loss must have at most {MAX_EPOCHS} epochs, got {len(val)}")
+    if len(test) != len(val):
+        raise ValueError(f"test_loss must have {len(val)} epochs like val_loss, got {len(test)}")
+    return val, test
 
 
 @dataclass(frozen=True)
@@ -40,15 +66,16 @@ class StoredRun:
     test_loss: np.ndarray
 
     def __post_init__(self) -> None:
-        train = check_array("train_loss", self.train_loss, ndim=1)
-        test = check_array("test_loss", self.test_loss, ndim=1)
+        train = _losses("train_loss", self.train_loss)
+        test = _losses("test_loss", self.test_loss)
         if not isinstance(self.val_loss, dict) or not self.val_loss:
             raise ValueError("val_loss must be a non-empty dict of label -> curve")
-        curves = {str(k): check_array(f"val_loss[{k!r}]", v, ndim=1)
-                  for k, v in self.val_loss.items()}
+        if not all(isinstance(k, str) for k in self.val_loss):
+            raise ValueError(f"val_loss's labels must be strings, got {list(self.val_loss)!r:.200}")
+        curves = {k: _losses(f"val_loss[{k!r}]", v) for k, v in self.val_loss.items()}
         if any(len(c) != len(train) for c in (test, *curves.values())):
             raise ValueError(f"every curve must have {len(train)} epochs like train_loss, got "
-                             f"test {len(test)}, val {[len(c) for c in curves.values()]}")
+                             f"test_loss {len(test)}, val_loss {[len(c) for c in curves.values()]}")
         object.__setattr__(self, "train_loss", train)
         object.__setattr__(self, "test_loss", test)
         object.__setattr__(self, "val_loss", curves)
@@ -83,12 +110,13 @@ def patience_tradeoff(val_loss, test_loss, min_delta: float, max_patience: int
     >>> epochs.tolist(), test.tolist()
     ([3, 3, 4], [0.4, 0.4, 0.4])
     """
-    val = check_array("val_loss", val_loss, ndim=1, finite=False)
-    test = check_array("test_loss", test_loss, ndim=1)
-    if len(test) != len(val):
-        raise ValueError(f"test_loss must have {len(val)} epochs like val_loss, got {len(test)}")
-    top = check_int("max_patience", max_patience, low=0)
-    points = [early_stopping_point(val, patience=p, min_delta=min_delta) for p in range(top + 1)]
+    val, test = _curves(val_loss, test_loss)
+    top = check_int("max_patience", max_patience, low=0, high=MAX_PATIENCE)
+    min_delta = check_real("min_delta", min_delta, low=0)
+    # A patience of len(val) already never stops; larger ones give the same point.
+    points = [early_stopping_point(val, patience=p, min_delta=min_delta)
+              for p in range(min(top, len(val)) + 1)]
+    points += [points[-1]] * (top + 1 - len(points))
     epochs = np.array([pt.epochs_run for pt in points])
     best = np.array([pt.best_epoch if pt.best_epoch is not None else len(val) - 1 for pt in points])
     return epochs, test[best]
@@ -102,10 +130,10 @@ def early_stopping_frame(val_loss, test_loss, patience: int, min_delta: float,
     >>> f.stop_epoch, f.best_epoch, f.epochs_run, f.restored_test, f.ok
     (3, 1, 4, 0.4, True)
     """
-    patience = check_int("patience", patience, low=0)
+    patience = check_int("patience", patience, low=0, high=MAX_PATIENCE)
     min_delta = check_real("min_delta", min_delta, low=0)
-    val = check_array("val_loss", val_loss, ndim=1, finite=False)
-    test = check_array("test_loss", test_loss, ndim=1)
+    val, test = _curves(val_loss, test_loss)
+    max_patience = check_int("max_patience", max_patience, low=0, high=MAX_PATIENCE)
     point = early_stopping_point(val, patience=patience, min_delta=min_delta)
     best = point.best_epoch if point.best_epoch is not None else len(val) - 1
     epochs, tests = patience_tradeoff(val, test, min_delta, max(max_patience, patience))
@@ -135,12 +163,15 @@ class EarlyStoppingExplorer:
     def __init__(self, run: StoredRun, patience: int = 10, min_delta: float = 0.0,
                  noise: str | None = None, max_patience: int = 40):
         if not isinstance(run, StoredRun):
-            raise ValueError(f"run must be a StoredRun, got {type(run).__name__}")
-        self.run, self.max_patience = run, check_int("max_patience", max_patience, low=1)
+            raise TypeError(f"run must be a StoredRun, got {type(run).__name__}")
+        self.run = run
+        self.max_patience = check_int("max_patience", max_patience, low=1, high=MAX_PATIENCE)
+        patience = check_int("patience", patience, low=0, high=self.max_patience)
+        min_delta = check_real("min_delta", min_delta, low=0.0, high=0.05)
         labels = list(run.val_loss)
         noise = labels[len(labels) // 2] if noise is None else noise
-        if noise not in labels:
-            raise ValueError(f"noise must be one of {labels}, got {noise!r}")
+        if not isinstance(noise, str) or noise not in labels:
+            raise ValueError(f"noise must be one of {labels}, got {noise!r:.100}")
         style = {"description_width": "initial"}   # show each description in full
         self.controls = {
             "patience": widgets.IntSlider(value=patience, min=0, max=self.max_patience,

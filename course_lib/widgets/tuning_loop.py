@@ -17,20 +17,24 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-from course_lib._checks import check_array, check_choice, check_int
+from course_lib._checks import check_array, check_choice, check_int, check_real, check_same_length
 from course_lib.curves import learning_curve_by_size
 from course_lib.optim import SGD
-from course_lib.training import fit
+from course_lib.training import TrainingDiverged, fit
 from course_lib.widgets._live import LiveFigure, show_widget, status_text
 
 #: diagnosis thresholds (losses are mean cross-entropies)
 UNDERFIT_LOSS = 0.25   # training loss still above this at the end: the model does not fit the data
 OVERFIT_RISE = 0.10    # validation loss 10 % above its best epoch: training went past the best point
 LARGE_GAP = 0.10       # validation minus training loss above this: a large generalization gap
+#: the largest budget of SGD updates per run :func:`train_grid` accepts (10 runs of it take minutes)
+MAX_UPDATES = 100_000
 
 
 def draw_tuning_loop(ax: plt.Axes | None = None) -> plt.Figure:
     """Draw the loop train -> evaluate -> diagnose -> adjust, and the test set's single exit."""
+    if ax is not None and not isinstance(ax, plt.Axes):
+        raise TypeError(f"ax must be a matplotlib Axes or None, got {type(ax).__name__}")
     if ax is None:
         _, ax = plt.subplots(figsize=(7.5, 4.0))
     ax.set(xlim=(0, 10), ylim=(-0.65, 5.45)), ax.axis("off")
@@ -78,6 +82,41 @@ class RunGrid:
     final_train: np.ndarray
     final_val: np.ndarray
 
+    def __post_init__(self) -> None:
+        names = self.model_names
+        if not isinstance(names, tuple) or not names or not all(isinstance(k, str) for k in names):
+            raise ValueError(f"model_names must be a non-empty tuple of strings, got {names!r:.100}")
+        sizes = _sizes(self.sizes)
+        object.__setattr__(self, "sizes", sizes)
+        object.__setattr__(self, "updates", check_int("updates", self.updates, low=1))
+        shape = (len(names), len(sizes))
+        for key in ("final_train", "final_val"):
+            arr = check_array(key, getattr(self, key), ndim=2)
+            if arr.shape != shape:
+                raise ValueError(f"{key} must have shape {shape} (models, sizes), got {arr.shape}")
+            object.__setattr__(self, key, arr)
+        if not isinstance(self.epoch_updates, tuple) or len(self.epoch_updates) != len(sizes):
+            raise ValueError(f"epoch_updates must be a tuple of {len(sizes)} arrays (one per size)")
+        at = tuple(check_array("epoch_updates", a, ndim=1) for a in self.epoch_updates)
+        object.__setattr__(self, "epoch_updates", at)
+        for key in ("epoch_train", "epoch_val"):
+            rows = getattr(self, key)
+            if not isinstance(rows, tuple) or len(rows) != len(names) or any(
+                    not isinstance(r, tuple) or len(r) != len(sizes) for r in rows):
+                raise ValueError(f"{key} must be a tuple (models) of tuples (sizes) of curves")
+            curves = tuple(tuple(check_array(key, c, ndim=1) for c in r) for r in rows)
+            if any(len(c) != len(a) for r in curves for c, a in zip(r, at)):
+                raise ValueError(f"{key}'s curves must have one value per epoch of epoch_updates")
+            object.__setattr__(self, key, curves)
+
+
+def _sizes(sizes) -> np.ndarray:
+    """Training-set sizes: whole numbers >= 1, strictly increasing."""
+    arr = check_array("sizes", sizes, ndim=1)
+    if np.any(arr != np.round(arr)) or np.any(arr < 1) or np.any(np.diff(arr) <= 0) or arr.max() > 10**9:
+        raise ValueError(f"sizes must be whole numbers >= 1 in increasing order, got {arr.tolist()!r:.200}")
+    return arr.astype(int)
+
 
 def train_grid(models: Mapping[str, Any], X_train, y_train, X_val, y_val, sizes, *,
                updates: int = 1700, batch_size: int = 32, learning_rate: float = 0.1,
@@ -90,9 +129,19 @@ def train_grid(models: Mapping[str, Any], X_train, y_train, X_val, y_val, sizes,
     images make 2 updates per epoch, 1,079 images 34). Every model sees the same nested subsets:
     ``learning_curve_by_size`` with a fresh ``rng(seed)``.
     """
-    updates = check_int("updates", updates, low=1)
+    updates = check_int("updates", updates, low=1, high=MAX_UPDATES)
     batch_size = check_int("batch_size", batch_size, low=1)
-    sizes = np.asarray(sizes)
+    learning_rate = check_real("learning_rate", learning_rate, low=0, low_open=True)
+    seed = check_int("seed", seed, low=0)
+    if not isinstance(models, Mapping) or not models or not all(isinstance(k, str) for k in models):
+        raise TypeError(f"models must be a non-empty dict of name -> course_lib model, got {type(models).__name__}")
+    X_train, y_train = check_array("X_train", X_train, ndim=2), check_array("y_train", y_train, ndim=1)
+    X_val, y_val = check_array("X_val", X_val, ndim=2), check_array("y_val", y_val, ndim=1)
+    check_same_length(X_train=X_train, y_train=y_train)
+    check_same_length(X_val=X_val, y_val=y_val)
+    sizes = _sizes(sizes)
+    if sizes[-1] > len(y_train):
+        raise ValueError(f"sizes must be at most the {len(y_train)} training samples, got {sizes[-1]}")
     updates_at, e_train, e_val = [None] * len(sizes), [], []
     finals = np.empty((2, len(models), len(sizes)))
     for i, model in enumerate(models.values()):
@@ -101,9 +150,12 @@ def train_grid(models: Mapping[str, Any], X_train, y_train, X_val, y_val, sizes,
         def train_and_score(idx, model=model, train_curves=train_curves, val_curves=val_curves):
             batch = min(batch_size, len(idx))
             per_epoch = -(-len(idx) // batch)                               # ceil(n / B)
-            h = fit(model, X_train[idx], y_train[idx], batch_size=batch,
-                    epochs=-(-updates // per_epoch), optimizer=SGD(), learning_rate=learning_rate,
-                    validation_data=(X_val, y_val), rng=np.random.default_rng(seed))
+            try:
+                h = fit(model, X_train[idx], y_train[idx], batch_size=batch,
+                        epochs=-(-updates // per_epoch), optimizer=SGD(), learning_rate=learning_rate,
+                        validation_data=(X_val, y_val), rng=np.random.default_rng(seed))
+            except TrainingDiverged as exc:
+                raise ValueError(f"training diverged at learning_rate={learning_rate}: {exc}") from None
             j = int(np.searchsorted(sizes, len(idx)))
             updates_at[j] = per_epoch * np.arange(1, h.n_epochs + 1)
             train_curves[j], val_curves[j] = h.epoch_loss, h.epoch_val_loss
@@ -128,6 +180,10 @@ def diagnose(epoch_val, final_train: float, final_val: float) -> tuple[str, bool
     'overfitting, past its best epoch: the validation loss was lo'
     """
     val = check_array("epoch_val", epoch_val, ndim=1)
+    final_train = check_real("final_train", final_train, low=0, high=1e300)
+    final_val = check_real("final_val", final_val, low=0, high=1e300)
+    if np.any(val < 0) or val.max() > 1e300:
+        raise ValueError("epoch_val must hold losses in [0, 1e300]")
     best = int(np.argmin(val))
     rise, gap = val[-1] / max(val[best], 1e-300) - 1.0, final_val - final_train
     if final_train > UNDERFIT_LOSS:
@@ -159,7 +215,12 @@ class TuningFrame:
 
 def tuning_frame(grid: RunGrid, model_name: str, training_size: int) -> TuningFrame:
     """Select the stored run of ``model_name`` on ``training_size`` samples and diagnose it."""
+    if not isinstance(grid, RunGrid):
+        raise TypeError(f"grid must be a RunGrid (from train_grid), got {type(grid).__name__}")
+    if not isinstance(model_name, str):
+        raise TypeError(f"model_name must be one of {grid.model_names}, got {type(model_name).__name__}")
     i = grid.model_names.index(check_choice("model_name", model_name, grid.model_names))
+    training_size = check_int("training_size", training_size, low=1)
     j = list(grid.sizes).index(check_choice("training_size", training_size, grid.sizes.tolist()))
     at, val = grid.epoch_updates[j], grid.epoch_val[i][j]
     status, ok = diagnose(val, grid.final_train[i, j], grid.final_val[i, j])
@@ -175,14 +236,19 @@ class TuningLoopExplorer:
 
     def __init__(self, grid: RunGrid, model_name: str | None = None,
                  training_size: int | None = None):
+        if not isinstance(grid, RunGrid):
+            raise TypeError(f"grid must be a RunGrid (from train_grid), got {type(grid).__name__}")
+        model_name = grid.model_names[0] if model_name is None else model_name
+        training_size = int(grid.sizes[-1]) if training_size is None else training_size
+        tuning_frame(grid, model_name, training_size)   # checks both against the grid
         self.grid = grid
         style = {"description_width": "initial"}
         self.controls = {
             "model_name": widgets.Dropdown(options=list(grid.model_names), description="model",
-                                           value=model_name or grid.model_names[0], style=style),
+                                           value=model_name, style=style),
             "training_size": widgets.SelectionSlider(
                 options=grid.sizes.tolist(), description="training-set size", style=style,
-                value=training_size or int(grid.sizes[-1]))}
+                value=training_size)}
         self.status = widgets.HTML()
         self._build_figure()
         for control in self.controls.values():
