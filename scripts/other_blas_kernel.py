@@ -1,0 +1,126 @@
+"""Print an OpenBLAS kernel other than the active one, for `make test`'s second notebook run.
+
+    .venv/bin/python scripts/other_blas_kernel.py     # "Haswell" on stdout, the reason on stderr
+
+Why: numpy's OpenBLAS picks a matrix-product kernel for the CPU it runs on (AVX-512 on this
+course's servers, AVX2 on most laptops, NEON on ARM), and different kernels round differently.
+A printed number that depends on that rounding passes `make test` on the machine that stored it
+and fails on a learner's laptop. `make test` therefore runs nbval on the notebooks a second time
+with ``OPENBLAS_CORETYPE`` set to the kernel this script prints, and requires the same outputs.
+
+Which kernel: threadpoolctl reports the active one (``OPENBLAS_CORETYPE`` in the environment
+already counts). The candidates are tried in the order below, skipping any the CPU cannot run
+(x86 flags from /proc/cpuinfo; without them, only kernels no newer than the active one); each
+is checked in a subprocess, and the first under which OpenBLAS really reports another kernel
+wins (OpenBLAS silently falls back to the detected kernel for a name it lacks: ``Zen`` runs
+``Haswell``, ``Cooperlake`` runs ``SkylakeX`` in numpy's build).
+
+- x86-64: Haswell (AVX2 + FMA: most laptops, AMD Zen included), then SkylakeX (AVX-512), then
+  Sandybridge (AVX, no FMA), Nehalem (SSE4.2), Prescott (SSE3).
+- aarch64: armv8 (OpenBLAS's generic ARMv8 kernel), then cortexa57 (NEON); both run on any
+  ARMv8 CPU.
+
+Exit status 0 with the name on stdout (and on stderr which kernel is active); 3 when no other kernel can be used here (numpy's BLAS is
+not OpenBLAS, e.g. Apple's Accelerate in numpy's macOS wheels; or no candidate runs), with the
+reason on stderr; the second run is then skipped, and `make test` says why.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+
+SKIP = 3
+
+# name for OPENBLAS_CORETYPE -> the x86 CPU flags (as in /proc/cpuinfo) its kernels execute
+X86_CANDIDATES = {
+    "Haswell": {"avx2", "fma"},
+    "SkylakeX": {"avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"},
+    "Sandybridge": {"avx"},
+    "Nehalem": {"ssse3", "sse4_1", "sse4_2"},
+    "Prescott": {"pni"},
+}
+# kernel names as OpenBLAS reports them -> rank (higher needs newer instructions)
+X86_RANK = {"skylakex": 4, "cooperlake": 4, "sapphirerapids": 4, "haswell": 3, "zen": 3,
+            "sandybridge": 2, "nehalem": 1, "prescott": 0, "katmai": 0, "core2": 0}
+ARM_CANDIDATES = ["armv8", "cortexa57"]
+
+PROBE = ("import json, numpy, threadpoolctl; "
+         "print(json.dumps([i.get('architecture') for i in threadpoolctl.threadpool_info() "
+         "if i.get('internal_api') == 'openblas']))")
+
+
+def active_kernels(env: dict | None = None) -> list[str] | None:
+    """The architecture of every OpenBLAS numpy loaded, in a fresh process; None if it crashed."""
+    try:
+        result = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True,
+                                env=env, timeout=60)
+    except subprocess.TimeoutExpired:
+        return None
+    if result.returncode != 0:
+        return None  # e.g. SIGILL: the CPU lacks an instruction of that kernel
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def x86_flags() -> set[str] | None:
+    """The CPU's flags from /proc/cpuinfo (Linux), or None where there is no such file."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return None
+
+
+def candidates(machine: str, active: str, flags: set[str] | None) -> list[str]:
+    """Kernels to try, in order of preference, that this CPU can execute."""
+    if machine in ("aarch64", "arm64"):
+        return [k for k in ARM_CANDIDATES if k != active.lower()]
+    if machine not in ("x86_64", "amd64", "i386", "i686", "x86"):
+        return []
+    names = [k for k in X86_CANDIDATES if k.lower() != active.lower()]
+    if flags is not None:
+        return [k for k in names if X86_CANDIDATES[k] <= flags]
+    top = X86_RANK.get(active.lower(), 0)  # unknown kernel: only the most generic one is safe
+    return [k for k in names if X86_RANK[k.lower()] <= top]
+
+
+def choose(machine: str | None = None, flags: set[str] | None = None,
+           probe=active_kernels) -> tuple[str | None, str]:
+    """(kernel, explanation), or (None, reason it cannot be done here)."""
+    machine = (machine or platform.machine()).lower()
+    active = probe(None)
+    if not active:
+        return None, ("numpy's BLAS here is not OpenBLAS (Apple's Accelerate, MKL, ...), so "
+                      "OPENBLAS_CORETYPE cannot switch its kernel")
+    current = active[0]
+    if flags is None and machine in ("x86_64", "amd64", "i386", "i686", "x86"):
+        flags = x86_flags()
+    tried = []
+    for kernel in candidates(machine, current, flags):
+        reported = probe(dict(os.environ, OPENBLAS_CORETYPE=kernel))
+        if reported and reported[0].lower() != current.lower():
+            return kernel, (f"active OpenBLAS kernel {current}; second run with "
+                            f"OPENBLAS_CORETYPE={kernel} (OpenBLAS reports {reported[0]})")
+        tried.append(f"{kernel} -> {reported[0] if reported else 'crashed'}")
+    why = f"tried {', '.join(tried)}" if tried else f"no candidate kernel for {machine}"
+    return None, f"no OpenBLAS kernel other than the active {current} runs on this CPU ({why})"
+
+
+def main(argv: list[str]) -> int:
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args(argv)
+    kernel, explanation = choose()
+    print(f"other_blas_kernel: {explanation}", file=sys.stderr)
+    if kernel is None:
+        return SKIP
+    print(kernel)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

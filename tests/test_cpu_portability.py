@@ -1,0 +1,162 @@
+"""make test's second notebook run under another OpenBLAS kernel (scripts/other_blas_kernel.py).
+
+The unit tests drive the kernel choice with a fake probe and fake CPU flags (x86 with and
+without AVX-512 or /proc/cpuinfo, ARM, a BLAS that is not OpenBLAS, a name OpenBLAS ignores, a
+kernel that crashes). The harness test writes a tiny notebook whose stored output is a float sum
+of matrix products printed to full precision (it changes with the kernel's rounding, checked
+first), and runs `make test` on it exactly as the README's command runs the notebooks: the first
+run passes, the second-kernel run must fail and name the notebook, the cell and both values.
+"""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import other_blas_kernel as obk  # noqa: E402
+
+AVX512 = {"pni", "ssse3", "sse4_1", "sse4_2", "avx", "avx2", "fma",
+          "avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"}
+AVX2 = {"pni", "ssse3", "sse4_1", "sse4_2", "avx", "avx2", "fma"}
+
+
+def fake_probe(native: str, table: dict):
+    """A probe that reports `native` unforced and table[name] (None = crashed) when forced."""
+    calls = []
+
+    def probe(env):
+        if env is None:
+            return [native] if native else []
+        calls.append(env["OPENBLAS_CORETYPE"])
+        reported = table.get(env["OPENBLAS_CORETYPE"], native)
+        return None if reported is None else [reported]
+    probe.calls = calls
+    return probe
+
+
+@pytest.mark.parametrize("active, flags, expected", [
+    ("SkylakeX", AVX512, ["Haswell", "Sandybridge", "Nehalem", "Prescott"]),
+    ("Haswell", AVX512, ["SkylakeX", "Sandybridge", "Nehalem", "Prescott"]),   # forced on AVX-512
+    ("Haswell", AVX2, ["Sandybridge", "Nehalem", "Prescott"]),                 # a Zen 3 laptop
+    ("Zen", AVX2, ["Haswell", "Sandybridge", "Nehalem", "Prescott"]),          # probed, then told apart
+    ("Sandybridge", {"pni", "ssse3", "sse4_1", "sse4_2", "avx"}, ["Nehalem", "Prescott"]),
+    ("Haswell", None, ["Sandybridge", "Nehalem", "Prescott"]),        # no /proc/cpuinfo: never newer
+    ("SkylakeX", None, ["Haswell", "Sandybridge", "Nehalem", "Prescott"]),
+    ("Excavator", None, ["Prescott"]),                                # unknown name: generic only
+    ("Prescott", {"pni"}, []),
+])
+def test_x86_candidates_are_other_kernels_this_cpu_can_run(active, flags, expected):
+    assert obk.candidates("x86_64", active, flags) == expected
+
+
+def test_arm_candidates_run_on_any_armv8_and_other_machines_have_none():
+    assert obk.candidates("aarch64", "neoversen1", None) == ["armv8", "cortexa57"]
+    assert obk.candidates("arm64", "ARMV8", None) == ["cortexa57"]
+    assert obk.candidates("ppc64le", "POWER9", None) == []
+
+
+def test_choose_skips_a_name_openblas_ignores_and_a_kernel_that_crashes():
+    probe = fake_probe("Haswell", {"SkylakeX": "Haswell", "Sandybridge": None, "Nehalem": "Nehalem"})
+    kernel, why = obk.choose("x86_64", AVX512, probe)
+    assert kernel == "Nehalem" and probe.calls == ["SkylakeX", "Sandybridge", "Nehalem"]
+    assert "Haswell" in why and "Nehalem" in why
+
+
+def test_choose_says_why_when_nothing_else_runs():
+    kernel, why = obk.choose("x86_64", {"pni"}, fake_probe("Prescott", {}))
+    assert kernel is None and "Prescott" in why
+    kernel, why = obk.choose("x86_64", AVX2, fake_probe("Haswell", {"Sandybridge": None,
+                                                                    "Nehalem": "Haswell",
+                                                                    "Prescott": "Haswell"}))
+    assert kernel is None and "Sandybridge -> crashed" in why and "Nehalem -> Haswell" in why
+    kernel, why = obk.choose("arm64", None, fake_probe("", {}))  # e.g. Accelerate on a Mac
+    assert kernel is None and "not OpenBLAS" in why
+
+
+def test_choose_on_arm():
+    assert obk.choose("aarch64", None, fake_probe("neoversen1", {"armv8": "armv8"}))[0] == "armv8"
+    probe = fake_probe("armv8", {"cortexa57": "cortexa57"})
+    assert obk.choose("aarch64", None, probe) == (
+        "cortexa57", "active OpenBLAS kernel armv8; second run with OPENBLAS_CORETYPE=cortexa57 "
+        "(OpenBLAS reports cortexa57)")
+
+
+def run_script(env=None):
+    return subprocess.run([sys.executable, str(ROOT / "scripts" / "other_blas_kernel.py")],
+                          capture_output=True, text=True, env=env)
+
+
+def other_kernel() -> str:
+    result = run_script()
+    if result.returncode == obk.SKIP:
+        pytest.skip(result.stderr.strip())
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_the_script_prints_a_kernel_that_really_differs_here():
+    kernel = other_kernel()
+    native = obk.active_kernels()
+    forced = obk.active_kernels(dict(os.environ, OPENBLAS_CORETYPE=kernel))
+    assert native and forced and forced[0].lower() != native[0].lower()
+    # a kernel forced in the environment counts as the active one
+    again = run_script(dict(os.environ, OPENBLAS_CORETYPE=kernel))
+    assert again.returncode == 0 and again.stdout.strip().lower() != forced[0].lower()
+
+
+BLAS_DEPENDENT = """\
+import numpy as np
+rng = np.random.default_rng(0)
+sums = []
+for m, k, n in [(1, 1000, 1), (17, 333, 19), (300, 300, 300)]:
+    A, B = rng.standard_normal((m, k)), rng.standard_normal((k, n))
+    sums.append(float((A @ B).sum()))
+print(sums)"""
+
+
+def printed(code: str, env=None) -> str:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, env=env).stdout
+
+
+def test_make_test_fails_naming_the_cell_when_an_output_depends_on_the_blas_kernel(tmp_path):
+    kernel = other_kernel()
+    stored = printed(BLAS_DEPENDENT)
+    assert stored != printed(BLAS_DEPENDENT, dict(os.environ, OPENBLAS_CORETYPE=kernel)), \
+        f"this synthetic output does not depend on the kernel ({kernel}): choose other shapes"
+    rounded = BLAS_DEPENDENT.replace("print(sums)", "print([f'{s:.6g}' for s in sums])")
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "language": "python",
+                                                           "display_name": "Python 3"}})
+    for i, (code, text) in enumerate([(BLAS_DEPENDENT, stored),                  # Cell 0: fails
+                                      (rounded, printed(rounded)),               # Cell 1: stable
+                                      ("# NBVAL_IGNORE_OUTPUT\n" + BLAS_DEPENDENT, stored)]):
+        nb.cells.append(nbformat.v4.new_code_cell(code, execution_count=i + 1, outputs=[
+            nbformat.v4.new_output("stream", name="stdout", text=text)]))
+    path = tmp_path / "synthetic-blas.ipynb"
+    nbformat.write(nb, path)
+    nb_args = f"-p no:cacheprovider -c {ROOT / 'pyproject.toml'} --rootdir={tmp_path} {path}"
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    result = subprocess.run(["make", "--no-print-directory", "test", "WORKERS=0",
+                             f"TEST_ARGS={nb_args}", f"KERNEL_CHECK={nb_args}"],
+                            capture_output=True, text=True, cwd=ROOT, env=env)
+    out = result.stdout + result.stderr
+    first, _, second = result.stdout.partition(f"==> nbval again on {nb_args} under "
+                                               f"OPENBLAS_CORETYPE={kernel}")
+    assert second, out[-3000:]
+    assert "3 passed" in first and "failed" not in first, first[-3000:]        # native kernel: green
+    assert result.returncode != 0, out[-3000:]
+    assert re.search(r"FAILED \S*synthetic-blas\.ipynb::Cell 0\b", second), second[-3000:]
+    assert "Cell 1" not in second.split("short test summary")[-1]               # the rounded cell passes
+    assert stored.strip() in second                                             # the stored value...
+    forced = printed(BLAS_DEPENDENT, dict(os.environ, OPENBLAS_CORETYPE=kernel)).strip()
+    assert forced in second                                                     # ...and the new one
+    assert "2 passed" in second and "1 failed" in second
+    assert f"under OpenBLAS kernel {kernel} the cells named above" in result.stderr
