@@ -25,7 +25,7 @@ def test_counts():
 
 def test_batch_variance():
     assert check_batch_variance(4 / 16 * 240 / 255).ok and check_batch_variance(0.2353).ok
-    cases = [(None, "no answer yet"), ("0.24", "one number"), (0.25, "without replacement"),
+    cases = [(None, "no answer yet"), ("a quarter", "one number"), ("0.24", "not yet"), (0.25, "without replacement"),
              (1.0, "standard deviation"), (4.0, "one sample's variance"), (4 / 16 * 240 / 256, "not (N − B)/N"),
              (0.3, "not yet")]
     for answer, words in cases:

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 
-from course_lib.exercises import Feedback, not_answered
+from course_lib.exercises import (Feedback, as_letter, as_number, as_text, as_whole, by_letter,
+                                  describe_error, echo, not_answered)
 
 #: Exercise 1: which activity is it?
 ACTIVITIES = {
@@ -36,7 +37,7 @@ REPORT_OPTIONS = {
 
 
 def _role(value: Any) -> str | None:
-    text = str(value).strip().lower()
+    text = as_text(value) or ""
     if text.startswith("eval"):
         return "evaluation"
     if text.startswith("tun"):
@@ -57,8 +58,11 @@ def check_roles(answers: dict[str, str] | None) -> Feedback:
     """
     if answers is None:
         return not_answered(f"Fill a dict {{'a': ..., ..., 'f': ...}} with one of {', '.join(ROLES)}.")
-    if not isinstance(answers, dict):
+    if not isinstance(answers, Mapping):
         return Feedback(False, f"give a dict from letter to role, got {type(answers).__name__}.")
+    answers = by_letter(answers, "".join(ACTIVITIES))
+    if answers is None:
+        return Feedback(False, "two keys name the same letter; give each of a-f once.")
     missing = [k for k in ACTIVITIES if k not in answers]
     if missing:
         return Feedback(False, f"missing {', '.join(missing)}.")
@@ -91,10 +95,9 @@ def check_best_epoch(epoch: int | None, gap: float | None) -> Feedback:
     """
     if epoch is None or gap is None:
         return not_answered("Give the epoch (counting from 1) and val_loss - loss at that epoch.")
-    try:
-        e, g = int(epoch), float(gap)
-    except (TypeError, ValueError):
-        return Feedback(False, f"give a whole number and a number, got {epoch!r} and {gap!r}.")
+    e, g = as_whole(epoch), as_number(gap)
+    if e is None or g is None:
+        return Feedback(False, f"give a whole number and a number, got {echo(epoch)} and {echo(gap)}.")
     val, train = np.array(HISTORY["val_loss"]), np.array(HISTORY["loss"])
     best = int(np.argmin(val))              # a list index, from 0
     right_gap = val[best] - train[best]
@@ -127,7 +130,7 @@ def check_what_to_report(answer: str | None) -> Feedback:
     """
     if answer is None:
         return not_answered('Answer "a", "b", "c" or "d".')
-    letter = str(answer).strip().lower()[:1]
+    letter = as_letter(answer, "".join(REPORT_OPTIONS))
     why = {
         "a": "the best of 40 test scores was *chosen* by the test set: the leak of this notebook, "
              "it overstates what the model will do on new data",
@@ -162,7 +165,7 @@ def check_standardize(fn: Callable | None) -> Feedback:
             out = fn(A.copy(), B.copy())
         a, b = (np.asarray(o, dtype=float) for o in out)
     except Exception as exc:  # the learner's code: report any failure as feedback
-        return Feedback(False, f"calling it failed ({type(exc).__name__}: {exc}).")
+        return Feedback(False, f"calling it failed ({describe_error(exc)}).")
     if a.shape != A.shape or b.shape != B.shape:
         return Feedback(False, f"return two arrays shaped like the inputs, got {a.shape} and {b.shape}.")
     if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import numpy as np
 
-from course_lib.exercises import Feedback, as_number, not_answered
+from course_lib.exercises import (Feedback, as_number, as_text, by_letter, describe_error, echo,
+                                  not_answered)
 
 #: Exercise 1: Keras ``ExponentialDecay(0.1, decay_steps=100, decay_rate=0.96)`` at step 550.
 EXPONENTIAL = {"initial_learning_rate": 0.1, "decay_steps": 100, "decay_rate": 0.96, "step": 550}
@@ -51,7 +52,7 @@ def check_exponential_rates(staircase: float | None, continuous: float | None) -
         return not_answered("Give both numbers: lr = 0.1 * 0.96 ** p, p = floor(550/100) or 550/100.")
     s, c = as_number(staircase), as_number(continuous)
     if s is None or c is None:
-        return Feedback(False, f"give two numbers (floats), got {staircase!r} and {continuous!r}.")
+        return Feedback(False, f"give two numbers (floats), got {echo(staircase)} and {echo(continuous)}.")
     e = EXPONENTIAL
     p = e["step"] / e["decay_steps"]
     right_s = e["initial_learning_rate"] * e["decay_rate"] ** math.floor(p)
@@ -90,7 +91,7 @@ def check_linear_decay(schedule: Callable | None) -> Feedback:
     try:
         got = np.asarray(schedule(steps), dtype=float)
     except Exception as exc:  # the learner's code: report any failure as feedback
-        return Feedback(False, f"calling it on an array of steps failed ({type(exc).__name__}: {exc}); "
+        return Feedback(False, f"calling it on an array of steps failed ({describe_error(exc)}); "
                                "use numpy operations (np.minimum, not min or if).")
     if got.shape != steps.shape:
         return Feedback(False, f"for {steps.size} steps it must return {steps.size} rates, got shape {got.shape}.")
@@ -116,18 +117,19 @@ def check_keras_names(answers: dict[str, str] | None) -> Feedback:
     """
     if answers is None:
         return not_answered(f"Fill a dict with the keys {', '.join(map(repr, KERAS_NAMES))}.")
-    if not isinstance(answers, dict):
+    if not isinstance(answers, Mapping):
         return Feedback(False, f"give a dict from schedule to Keras class name, got {type(answers).__name__}.")
     missing = [k for k in KERAS_NAMES if k not in answers]
     if missing:
         return Feedback(False, f"missing {', '.join(missing)}.")
-    norm = {k: str(v).strip().split(".")[-1].replace("(", "").replace(")", "") for k, v in answers.items()}
-    wrong = [k for k in KERAS_NAMES if norm[k].lower() != KERAS_NAMES[k].lower()]
+    norm = {k: (as_text(answers[k]) or "").split(".")[-1].replace("(", "").replace(")", "")
+            for k in KERAS_NAMES}
+    wrong = [k for k in KERAS_NAMES if norm[k] != KERAS_NAMES[k].lower()]
     if not wrong:
         return Feedback(True, "all five; note that linear decay is PolynomialDecay with power=1.0 and "
                               "that only CosineDecay has a warmup built in.")
     hints = []
-    if "linear" in wrong and norm["linear"].lower() in ("lineardecay", "linear"):
+    if "linear" in wrong and norm["linear"] in ("lineardecay", "linear"):
         hints.append("Keras has no LinearDecay: linear is PolynomialDecay with power=1.0")
     if "step" in wrong:
         hints.append("step decay is a piecewise-constant schedule")
@@ -142,8 +144,11 @@ def check_claims(answers: dict[str, bool] | None) -> Feedback:
     """
     if answers is None:
         return not_answered('Fill a dict {"a": True or False, ..., "e": ...}.')
-    if not isinstance(answers, dict):
+    if not isinstance(answers, Mapping):
         return Feedback(False, f"give a dict from letter to True/False, got {type(answers).__name__}.")
+    answers = by_letter(answers, "".join(CLAIMS))
+    if answers is None:
+        return Feedback(False, "two keys name the same letter; give each of a-e once.")
     missing = [k for k in CLAIMS if k not in answers]
     if missing:
         return Feedback(False, f"missing {', '.join(missing)}.")

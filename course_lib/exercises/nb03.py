@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from course_lib.exercises import Feedback, as_number, not_answered
+from course_lib.exercises import Feedback, as_number, as_whole, describe_error, echo, not_answered
 
 #: Exercise 1's data: the feature values of a 1-feature linear regression (targets do not matter).
 EXERCISE_X = np.array([0.0, 1.0, 2.0, 3.0, 4.0])
@@ -47,6 +47,9 @@ def check_stable_learning_rate(answer) -> Feedback:
             "L = mean((wx+b-y)²) is (2/n) XᵀX.",
         4 / high: "that is 2/λ_max of (1/n) XᵀX: the square in the loss brings a factor 2 into the "
                   "Hessian.",
+        2 / (low + high): "that is 2/trace(A): the trace adds both eigenvalues (λ_min + λ_max), so this "
+                          "rate is safe but smaller than needed; the limit is set by the largest "
+                          "eigenvalue alone, 2/λ_max.",
     }
     if math.isclose(value, 2 / high, rel_tol=0.01):
         return Feedback(True, f"2/λ_max = {2 / high:.4f} (λ_max = {high:.3f}); any larger rate makes the steep "
@@ -70,9 +73,9 @@ def check_steps_to_converge(answer) -> Feedback:
     """
     if answer is None:
         return not_answered("Follow each eigen-direction: its error is multiplied by (1 - lr·λ) per step.")
-    value = as_number(answer)
-    if value is None or value != int(value):
-        return Feedback(False, f"give a whole number of steps, got {answer!r}.")
+    value = as_whole(answer)
+    if value is None:
+        return Feedback(False, f"give a whole number of steps, got {echo(answer)}.")
     exact = math.log(1e-3) / math.log(0.9)
     expected = math.ceil(exact)
     if value == expected:
@@ -130,8 +133,9 @@ def check_gradient_descent(func: Callable | None) -> Feedback:
         verdict = _judge(result, name, A, lr, budget, expected)
         if verdict is not None:
             return verdict
-        if name == DIVERGING and result[1] < budget:
-            note = (f" Your divergence check stopped the diverging run after {result[1]} updates instead "
+        updates = as_whole(result[1])
+        if name == DIVERGING and updates < budget:
+            note = (f" Your divergence check stopped the diverging run after {updates} updates instead "
                     f"of spending all {budget}: good.")
     return Feedback(True, "it stops when ‖∇L‖ ≤ tol (66 steps on diag(1, 10)), respects the budget and "
                           "reports a diverging or unfinished run as not converged." + note)
@@ -150,12 +154,12 @@ def _run(func: Callable, name: str, A: np.ndarray, lr: float, tol: float, budget
     try:
         return func(grad, np.array([1.0, 1.0]), lr, tol, budget)
     except RuntimeError as exc:
-        if "budget exceeded" in str(exc):
+        if "budget exceeded" in describe_error(exc):
             return Feedback(False, f"on {name} your function kept going past max_steps = {budget}: stop "
                                    "after max_steps updates even when the criterion is not met.")
-        return Feedback(False, f"on {name} your function raised RuntimeError: {exc}")
+        return Feedback(False, f"on {name} your function raised {describe_error(exc)}")
     except Exception as exc:  # the learner's code may raise anything; report it, don't crash
-        return Feedback(False, f"on {name} your function raised {type(exc).__name__}: {exc}")
+        return Feedback(False, f"on {name} your function raised {describe_error(exc)}")
 
 
 def _iterate(A: np.ndarray, lr: float, steps: int) -> np.ndarray:
@@ -165,36 +169,47 @@ def _iterate(A: np.ndarray, lr: float, steps: int) -> np.ndarray:
 
 def _judge(result, name, A, lr, budget, expected) -> Feedback | None:
     if not (isinstance(result, tuple) and len(result) == 3):
-        return Feedback(False, "return a tuple (theta, steps, converged).")
+        return Feedback(False, f"return a tuple (theta, steps, converged), got {echo(result)}.")
     theta, steps, converged = result
+    count = as_whole(steps)
+    if count is None:
+        return Feedback(False, f"steps must be a whole number (the updates made), got {echo(steps)}.")
+    if not isinstance(converged, (bool, np.bool_)):
+        return Feedback(False, f"converged must be True or False, got {echo(converged)}.")
+    try:
+        theta = np.asarray(theta, dtype=float)
+    except Exception:  # a string, a ragged list, an object...
+        theta = None
+    if theta is None or theta.shape != (2,):
+        return Feedback(False, f"theta must be the last iterate, an array like theta0 (2 numbers here), "
+                               f"got {echo(result[0])}.")
     if expected is None:
         if converged:
             return Feedback(False, f"on {name} the criterion is never met: converged must be False.")
-        count = as_number(steps)
-        if name == DIVERGING and count is not None and count == int(count) and 1 <= count < budget:
-            if not np.allclose(np.asarray(theta, dtype=float), _iterate(A, lr, int(count)), rtol=1e-6):
-                return Feedback(False, f"on {name} you stopped after {steps} updates (a divergence check: "
-                                       f"fine), but theta is not the iterate after {steps} updates.")
+        if name == DIVERGING and 1 <= count < budget:
+            if not np.allclose(theta, _iterate(A, lr, count), rtol=1e-6):
+                return Feedback(False, f"on {name} you stopped after {count} updates (a divergence check: "
+                                       f"fine), but theta is not the iterate after {count} updates.")
             return None
         if name == DIVERGING and count == 0:
             return Feedback(False, f"on {name} you stopped before the first update: nothing has diverged "
                                    "yet at the start; update, then check.")
-        if steps != budget and name == DIVERGING:
+        if count != budget and name == DIVERGING:
             return Feedback(False, f"on {name} steps must be {budget} (the whole budget) or, with a "
-                                   f"divergence check, the number of updates made when it fired; got {steps}.")
-        if steps != budget:
-            return Feedback(False, f"on {name} the whole budget is spent: steps must be {budget}, got {steps} "
+                                   f"divergence check, the number of updates made when it fired; got {count}.")
+        if count != budget:
+            return Feedback(False, f"on {name} the whole budget is spent: steps must be {budget}, got {count} "
                                    "(this run converges, only too slowly for the budget).")
         return None
     if not converged:
         return Feedback(False, f"on {name} gradient descent does converge: return converged=True once "
                                "‖∇L‖ ≤ tol.")
-    if steps != expected:
-        hint = "late" if steps > expected else "early"
+    if count != expected:
+        hint = "late" if count > expected else "early"
         return Feedback(False, f"on {name} the first iterate with ‖∇L‖ ≤ 1e-3 comes after {expected} "
-                               f"updates; you report {steps} (one check {hint}? test the criterion before "
+                               f"updates; you report {count} (one check {hint}? test the criterion before "
                                "each update).")
-    if not np.allclose(np.asarray(theta, dtype=float), _iterate(A, lr, expected), rtol=1e-6, atol=1e-9):
+    if not np.allclose(theta, _iterate(A, lr, expected), rtol=1e-6, atol=1e-9):
         return Feedback(False, f"the step count is right but theta is not the {expected}-th iterate: "
                                "is the update theta - learning_rate * grad(theta)?")
     return None

@@ -5,24 +5,18 @@ near misses: a dropped last batch, sampling with replacement, an unshuffled epoc
 """
 from __future__ import annotations
 
+import itertools
 import math
-import numbers
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import numpy as np
 
-from course_lib.exercises import Feedback, not_answered
+from course_lib.exercises import Feedback, as_number, as_whole, describe_error, echo, not_answered
 
 #: Exercise 1: the training run whose cost is counted.
 N_SAMPLES, BATCH_SIZE, EPOCHS = 1000, 32, 5
 #: Exercise 2: per-sample gradient variance about the full gradient, batch size and set size.
 SIGMA2, VAR_BATCH, VAR_N = 4.0, 16, 256
-
-
-def _whole(value) -> int | None:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or value != int(value):
-        return None
-    return int(value)
 
 
 def check_counts(answer: dict | None) -> Feedback:
@@ -33,9 +27,9 @@ def check_counts(answer: dict | None) -> Feedback:
     """
     if answer is None:
         return not_answered('Fill {"updates": ..., "gradient_evaluations": ...} (whole numbers).')
-    if not isinstance(answer, dict) or set(answer) != {"updates", "gradient_evaluations"}:
+    if not isinstance(answer, Mapping) or set(answer) != {"updates", "gradient_evaluations"}:
         return Feedback(False, 'give a dict with exactly the keys "updates" and "gradient_evaluations".')
-    updates, evaluations = _whole(answer["updates"]), _whole(answer["gradient_evaluations"])
+    updates, evaluations = as_whole(answer["updates"]), as_whole(answer["gradient_evaluations"])
     if updates is None or evaluations is None:
         return Feedback(False, "both counts are whole numbers.")
     per_epoch = math.ceil(N_SAMPLES / BATCH_SIZE)
@@ -68,9 +62,9 @@ def check_batch_variance(answer) -> Feedback:
     """
     if answer is None:
         return not_answered("Use Var = σ²/B · (N − B)/(N − 1) for a batch drawn without replacement.")
-    if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
-        return Feedback(False, f"give one number, got {type(answer).__name__}.")
-    value, s2, b, n = float(answer), SIGMA2, VAR_BATCH, VAR_N
+    value, s2, b, n = as_number(answer), SIGMA2, VAR_BATCH, VAR_N
+    if value is None:
+        return Feedback(False, f"give one number, got {echo(answer)}.")
     expected = s2 / b * (n - b) / (n - 1)
     if math.isclose(value, expected, rel_tol=1e-3):
         return Feedback(True, f"{expected:.4f}: averaging B = {b} samples divides the variance by {b}, "
@@ -100,16 +94,33 @@ def check_minibatches(func: Callable | None) -> Feedback:
     if not callable(func):
         return Feedback(False, f"pass the function itself (no parentheses), got a {type(func).__name__}.")
     try:
-        batches = [np.asarray(b) for b in func(10, 4, np.random.default_rng(0))]
-        again = [np.asarray(b) for b in func(10, 4, np.random.default_rng(0))]
-        big = np.concatenate([np.asarray(b) for b in func(100, 100, np.random.default_rng(1))])
+        batches = _index_arrays(func(10, 4, np.random.default_rng(0)))
+        again = _index_arrays(func(10, 4, np.random.default_rng(0)))
+        big = _index_arrays(func(100, 100, np.random.default_rng(1)))
     except Exception as exc:  # the learner's code may raise anything; report it, don't crash
-        return Feedback(False, f"your function raised {type(exc).__name__}: {exc}")
-    return _judge_batches(batches, again, big)
+        return Feedback(False, f"your function raised {describe_error(exc)}")
+    if batches is None or again is None or big is None:
+        return Feedback(False, "return a list of 1-d arrays of whole-number indices, one per batch "
+                               "(at most n of them).")
+    return _judge_batches(batches, again, np.concatenate(big) if big else np.array([], dtype=int))
+
+
+def _index_arrays(result) -> list[np.ndarray] | None:
+    """The learner's batches as 1-d integer arrays (at most 200 of them), or None."""
+    if result is None or isinstance(result, (str, bytes, Mapping)) or not hasattr(result, "__iter__"):
+        return None
+    batches = list(itertools.islice(result, 201))
+    out = []
+    for batch in batches:
+        arr = np.asarray(batch)
+        if arr.ndim != 1 or (arr.size and arr.dtype.kind not in "iu"):
+            return None
+        out.append(arr.astype(int))
+    return out if len(out) <= 200 else None
 
 
 def _judge_batches(batches, again, big) -> Feedback:
-    flat = np.concatenate(batches) if batches else np.array([])
+    flat = np.concatenate(batches) if batches else np.array([], dtype=int)
     sizes = [len(b) for b in batches]
     if len(flat) < 10 and sorted(sizes) == [4, 4]:
         return Feedback(False, "the last 2 samples are missing: keep the last, smaller batch (sizes 4, 4, 2).")

@@ -1,12 +1,15 @@
 """Checks for the exercises of notebook 05 (scheduling by time and by performance; gradient clipping)."""
 from __future__ import annotations
 
+import itertools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import numpy as np
 
-from course_lib.exercises import Feedback, as_number, not_answered
+from course_lib._checks import check_int
+from course_lib.exercises import (Feedback, as_number, as_text, as_whole, by_letter, describe_error, echo,
+                                  not_answered)
 
 #: Exercise 1: Keras ``InverseTimeDecay(0.1, decay_steps=100, decay_rate=0.5)`` at step 450.
 INVERSE_TIME = {"initial_learning_rate": 0.1, "decay_steps": 100, "decay_rate": 0.5, "step": 450}
@@ -52,7 +55,7 @@ def check_inverse_time_lr(answer: float | None) -> Feedback:
         return not_answered("Compute 0.1 / (1 + 0.5 * 450 / 100) and give it as a number.")
     value = as_number(answer)
     if value is None:
-        return Feedback(False, f"give a number (a float), got {answer!r}.")
+        return Feedback(False, f"give a number (a float), got {echo(answer)}.")
     c = INVERSE_TIME
     t = c["step"] / c["decay_steps"]
     right = c["initial_learning_rate"] / (1 + c["decay_rate"] * t)
@@ -85,7 +88,7 @@ def check_decay_steps(answer: int | None) -> Feedback:
         return not_answered("Count the optimizer steps in 10 epochs (steps per epoch = samples / batch).")
     value = as_number(answer)
     if value is None:
-        return Feedback(False, f"give a whole number of steps, got {answer!r}.")
+        return Feedback(False, f"give a whole number of steps, got {echo(answer)}.")
     c = PER_STEP
     per_epoch = math.ceil(c["n_samples"] / c["batch_size"])
     right = c["epochs_per_halving"] * per_epoch
@@ -99,7 +102,7 @@ def check_decay_steps(answer: int | None) -> Feedback:
         return Feedback(False, f"{per_epoch} is one epoch of steps; the rate must halve every 10 epochs.")
     if value == c["n_samples"] * c["epochs_per_halving"]:
         return Feedback(False, "that counts samples; one step processes a whole batch of 32.")
-    return Feedback(False, f"not {answer!r}: steps per epoch = 1600 / 32; how many in 10 epochs?")
+    return Feedback(False, f"not {value:g}: steps per epoch = 1600 / 32; how many in 10 epochs?")
 
 
 def check_plateau_epochs(answer: list[int] | None) -> Feedback:
@@ -110,10 +113,9 @@ def check_plateau_epochs(answer: list[int] | None) -> Feedback:
     """
     if answer is None:
         return not_answered("List the 0-based epochs at whose end the rate is reduced, e.g. [4, 9].")
-    try:
-        given = sorted(int(e) for e in answer)
-    except (TypeError, ValueError):
-        return Feedback(False, f"give a list of whole epoch numbers, got {answer!r}.")
+    given = _epoch_list(answer)
+    if given is None:
+        return Feedback(False, f"give a list of whole epoch numbers, got {echo(answer)}.")
     right = _plateau_reductions(**PLATEAU)
     if given == right:
         return Feedback(True, f"reductions at the end of epochs {right}: 0.795 and 0.792 are no "
@@ -124,10 +126,31 @@ def check_plateau_epochs(answer: list[int] | None) -> Feedback:
     if given == _plateau_reductions(**{**PLATEAU, "cooldown": 0}):
         return Feedback(False, "that ignores the cooldown: with cooldown=2, Keras holds the wait "
                                "counter at 0 in the epoch right after a reduction.")
+    if given == _plateau_reductions(**{**PLATEAU, "cooldown": PLATEAU["cooldown"] + 1}):
+        return Feedback(False, "that pauses cooldown=2 whole epochs after each cut, as PyTorch's "
+                               "ReduceLROnPlateau does. Keras pauses cooldown - 1 = 1: its counter "
+                               "reaches 0 in the second epoch after a cut, and that epoch already "
+                               "counts towards the patience (so the second cut comes at the end of "
+                               "epoch 6, not 7).")
     if given == _plateau_reductions(**{**PLATEAU, "min_delta": 0.0}):
         return Feedback(False, "that ignores min_delta: 0.795 < 0.80 is not an improvement, because "
                                "an improvement must beat the best by more than 0.01.")
     return Feedback(False, f"not {given}: track best, wait and cooldown epoch by epoch.")
+
+
+def _epoch_list(answer) -> list[int] | None:
+    """The answer as a sorted list of whole numbers (a list, tuple, set, array or generator of
+    at most 100 of them), or None."""
+    if isinstance(answer, (str, bytes, Mapping)) or not hasattr(answer, "__iter__"):
+        return None
+    try:
+        items = list(itertools.islice(answer, 101))
+    except Exception:  # an iterator that raises
+        return None
+    epochs = [as_whole(e) for e in items]
+    if len(epochs) > 100 or None in epochs:
+        return None
+    return sorted(epochs)
 
 
 def _plateau_reductions(val_loss, factor, patience, min_delta, cooldown) -> list[int]:
@@ -147,12 +170,15 @@ def check_clipping_or_scheduling(answers: dict[str, str] | None) -> Feedback:
     """
     if answers is None:
         return not_answered('Map each letter a-f to "clipping" or "scheduling".')
-    if not isinstance(answers, dict):
+    if not isinstance(answers, Mapping):
         return Feedback(False, f"give a dict such as {{'a': 'clipping', ...}}, got {type(answers).__name__}.")
+    answers = by_letter(answers, "".join(_KINDS))
+    if answers is None:
+        return Feedback(False, "two keys name the same letter; label each of a-f once.")
     missing = [k for k in _KINDS if k not in answers]
     if missing:
         return Feedback(False, f"missing {', '.join(missing)}; label all six statements.")
-    norm = {k: str(v).strip().lower() for k, v in answers.items()}
+    norm = {k: as_text(v) for k, v in answers.items()}
     odd = [k for k in _KINDS if norm[k] not in ("clipping", "scheduling")]
     if odd:
         return Feedback(False, f'{", ".join(odd)}: answer "clipping" or "scheduling".')
@@ -172,6 +198,7 @@ def check_clip_by_norm(fn: Callable[[np.ndarray, float], np.ndarray] | None, see
     >>> check_clip_by_norm(clip_by_norm).ok
     True
     """
+    check_int("seed", seed, low=0)
     if fn is None:
         return not_answered("Write my_clip_by_norm(g, clip_norm) and pass the function itself.")
     if not callable(fn):
@@ -189,7 +216,7 @@ def check_clip_by_norm(fn: Callable[[np.ndarray, float], np.ndarray] | None, see
                 return not_answered("your function returns None: return the clipped array.")
             got = np.asarray(out, dtype=float)
         except Exception as exc:  # the learner's code: report, don't crash the notebook
-            return Feedback(False, f"your function raised {type(exc).__name__}: {exc}")
+            return Feedback(False, f"your function raised {describe_error(exc)}")
         want = clip_by_norm(g, c)
         if got.shape != g.shape:
             return Feedback(False, f"the result must keep the gradient's shape {g.shape}, got {got.shape}.")

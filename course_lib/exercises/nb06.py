@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from course_lib.exercises import Feedback, as_number, not_answered
+from course_lib.exercises import Feedback, as_letter, as_number, describe_error, echo, not_answered
 from course_lib.regularization import soft_threshold
 from course_lib.widgets.regularization import ridge
 
@@ -40,7 +40,7 @@ def check_keras_l2(answer: float | None) -> Feedback:
         return not_answered("Give the number to pass as keras.regularizers.L2(l2=...).")
     value = as_number(answer)
     if value is None:
-        return Feedback(False, f"give a number (a float), got {answer!r}.")
+        return Feedback(False, f"give a number (a float), got {echo(answer)}.")
     if math.isclose(value, PAPER_LAMBDA / 2, rel_tol=1e-6):
         return Feedback(True, "l2 = λ/2 = 2.5e-4: Keras's l2·Σw² has gradient 2·l2·w, the paper's "
                               "(λ/2)‖w‖² has gradient λ·w, so they match when 2·l2 = λ.")
@@ -71,7 +71,7 @@ def check_soft_threshold(fn: Callable | None) -> Feedback:
                 return not_answered("Replace `return None` in my_soft_threshold by your code.")
             got = np.asarray(got, dtype=float)
         except Exception as exc:  # the learner's code: report any error instead of crashing
-            return Feedback(False, f"calling your function raised {type(exc).__name__}: {exc}")
+            return Feedback(False, f"calling your function raised {describe_error(exc)}")
         want = soft_threshold(w, t)
         if got.shape != want.shape:
             return Feedback(False, f"return an array of the same shape as w {w.shape}, got {got.shape}.")
@@ -104,7 +104,7 @@ def check_lambda_choice(answer: float | None) -> Feedback:
         return not_answered("Give the λ you would pick, as a number (e.g. 1e-5).")
     value = as_number(answer)
     if value is None:
-        return Feedback(False, f"give a number (a float), got {answer!r}.")
+        return Feedback(False, f"give a number (a float), got {echo(answer)}.")
     t = LAMBDA_TABLE
     pick = {name: t["lambda"][int(np.argmin(t[name]))] for name in ("train_mse", "val_mse", "test_mse")}
     if math.isclose(value, pick["val_mse"], rel_tol=1e-6):
@@ -129,7 +129,7 @@ def check_faq_claim(answer: str | None) -> Feedback:
     """
     if answer is None:
         return not_answered('Answer "a", "b" or "c".')
-    key = str(answer).strip().lower().strip("()")
+    key = as_letter(answer, "".join(FAQ_CHOICES))
     if key == "b":
         return Feedback(True, "the penalty trades a little training fit for less variance: training "
                               "error rises, validation error falls, the gap narrows.")
@@ -138,8 +138,9 @@ def check_faq_claim(answer: str | None) -> Feedback:
                                "minimizes the training error, so adding a penalty can only raise it.")
     if key == "c":
         return Feedback(False, "the training error does change: the penalized optimum is a different "
-                               "point, with a larger training error (look at the table of §Overfitting).")
-    return Feedback(False, f'answer "a", "b" or "c", got {answer!r}.')
+                               "point, with a larger training error (look at the table of §5.1, the chapter's "
+                               "FAQ corrected with numbers: the training error goes up with the penalty).")
+    return Feedback(False, f'answer one letter, "a", "b" or "c", got {echo(answer)}.')
 
 
 def check_ridge(fn: Callable | None) -> Feedback:
@@ -161,9 +162,12 @@ def check_ridge(fn: Callable | None) -> Feedback:
         if answer is None:  # the notebook's template body is `return None`
             return not_answered("Replace `return None` in my_ridge by your code, returning (w, b).")
         w, b = answer
-        w, b = np.asarray(w, dtype=float).ravel(), float(b)
+        w, b = np.asarray(w, dtype=float).ravel(), np.asarray(b, dtype=float)
+        if b.size != 1:
+            return Feedback(False, f"b must be one number (the bias), got shape {b.shape}.")
+        b = float(b.reshape(()))
     except Exception as exc:  # the learner's code: report any error instead of crashing
-        return Feedback(False, f"calling my_ridge(X, y, 0.5) raised {type(exc).__name__}: {exc}")
+        return Feedback(False, f"calling my_ridge(X, y, 0.5) raised {describe_error(exc)}")
     if w.shape != (4,):
         return Feedback(False, f"w must have one weight per column of X (4), got shape {w.shape}.")
     want_w, want_b = ridge(X, y, l2)

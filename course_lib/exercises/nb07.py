@@ -1,12 +1,14 @@
 """Checks for the exercises of notebook 07 (early stopping)."""
 from __future__ import annotations
 
-from collections.abc import Callable
+import itertools
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 
-from course_lib.exercises import Feedback, not_answered
+from course_lib._checks import check_int
+from course_lib.exercises import Feedback, as_text, as_whole, describe_error, echo, not_answered
 
 #: Exercises 1 and 3: one validation-loss curve and Keras ``EarlyStopping`` settings.
 RUN = {"val_loss": [0.90, 0.70, 0.62, 0.60, 0.605, 0.595, 0.61, 0.62, 0.63, 0.64],
@@ -21,11 +23,17 @@ def _keras_points(val_loss: list[float], patience: int, min_delta: float) -> tup
 
 
 def _pair(answer: Any) -> tuple[int, int] | None:
-    try:
-        first, second = answer
-        return int(first), int(second)
-    except (TypeError, ValueError):
+    """Two whole numbers given as a tuple, list or array of two, or None."""
+    if isinstance(answer, (str, bytes, Mapping)) or not hasattr(answer, "__iter__"):
         return None
+    try:
+        items = list(itertools.islice(answer, 3))
+    except Exception:  # an iterator that raises
+        return None
+    if len(items) != 2:
+        return None
+    first, second = as_whole(items[0]), as_whole(items[1])
+    return None if first is None or second is None else (first, second)
 
 
 def check_stop_and_best(answer: tuple[int, int] | None) -> Feedback:
@@ -38,7 +46,7 @@ def check_stop_and_best(answer: tuple[int, int] | None) -> Feedback:
         return not_answered("Give a pair (stopped_epoch, best_epoch), both counted from 0.")
     given = _pair(answer)
     if given is None:
-        return Feedback(False, f"give a pair of whole numbers like (7, 4), got {answer!r}.")
+        return Feedback(False, f"give a pair of whole numbers like (7, 4), got {echo(answer)}.")
     stop, best = _keras_points(**RUN)
     if given == (stop, best):
         return Feedback(True, f"best epoch {best} (0.60); 0.605, 0.595 and 0.61 do not beat 0.60 by "
@@ -70,11 +78,11 @@ def check_patience_counts(answer: str | None) -> Feedback:
     """
     if answer is None:
         return not_answered('Answer with one word: "steps", "epochs", "evaluations", "batches", ...')
-    word = str(answer).strip().lower().rstrip(".")
+    word = (as_text(answer) or "").rstrip(".")
     word = {"evaluation": "evaluations", "epoch": "epochs", "step": "steps", "iteration": "iterations",
             "batch": "batches", "validation": "validations", "update": "updates"}.get(word, word)
     if word not in _COUNTS:
-        return Feedback(False, f'answer one of {", ".join(sorted(_COUNTS))}; got {answer!r}.')
+        return Feedback(False, f'answer one of {", ".join(sorted(_COUNTS))}; got {echo(answer)}.')
     if _COUNTS[word]:
         return Feedback(True, "patience counts evaluations of the monitored value: Keras checks it at "
                               "the end of each epoch, so usually epochs; with validation_freq=k only "
@@ -91,13 +99,12 @@ def check_restored_weights(answer: dict[bool, int] | None) -> Feedback:
     """
     if answer is None:
         return not_answered("Give {True: epoch, False: epoch} for restore_best_weights=True / False.")
-    if not isinstance(answer, dict) or set(answer) != {True, False}:
+    if not isinstance(answer, Mapping) or set(answer) != {True, False}:
         return Feedback(False, "give a dict with the two keys True and False, e.g. {True: 2, False: 5}.")
     stop, best = _keras_points(**RUN)
-    given = {k: _pair((v, 0)) for k, v in answer.items()}
-    if None in given.values():
+    restored, kept = as_whole(answer[True]), as_whole(answer[False])
+    if restored is None or kept is None:
         return Feedback(False, "the values must be whole epoch numbers.")
-    restored, kept = given[True][0], given[False][0]
     if (restored, kept) == (best, stop):
         return Feedback(True, f"with restore_best_weights=True the model goes back to the end of epoch "
                               f"{best}; without it, it keeps the last trained weights (epoch {stop}), "
@@ -107,7 +114,17 @@ def check_restored_weights(answer: dict[bool, int] | None) -> Feedback:
     if restored == int(np.argmin(RUN["val_loss"])):
         return Feedback(False, "restoring uses Keras's best epoch, the last *improvement*, not the "
                                "lowest value (epoch 5 did not improve by min_delta).")
-    return Feedback(False, f"not {answer}: find the best and the stopped epoch first (exercise 1).")
+    if restored == best and kept == best:
+        return Feedback(False, f"restoring gives epoch {best}, right; without restoring nothing goes back: "
+                               f"the model keeps the weights of the last epoch that ran, {stop}.")
+    if restored == best and kept == len(RUN["val_loss"]) - 1:
+        return Feedback(False, f"restoring gives epoch {best}, right; but training stopped at epoch {stop}, "
+                               "so the later epochs of the list never ran.")
+    if restored == best:
+        return Feedback(False, f"restoring gives epoch {best}, right; without restoring the model keeps the "
+                               "weights of the epoch at which training stopped (exercise 1).")
+    return Feedback(False, f"not {{True: {restored}, False: {kept}}}: find the best and the stopped epoch "
+                           "first (exercise 1).")
 
 
 def check_stopping_rule(fn: Callable[[list[float], int, float], tuple[int | None, int]] | None,
@@ -117,6 +134,7 @@ def check_stopping_rule(fn: Callable[[list[float], int, float], tuple[int | None
     Compared with :func:`course_lib.early_stopping.early_stopping_point` (Keras's rule) on
     random noisy curves, including exact ties.
     """
+    check_int("seed", seed, low=0)
     if fn is None:
         return not_answered("Write my_stopping_rule(values, patience, min_delta) and pass the function.")
     if not callable(fn):
@@ -131,13 +149,26 @@ def check_stopping_rule(fn: Callable[[list[float], int, float], tuple[int | None
         try:
             got = fn(list(values), patience, min_delta)
         except Exception as exc:  # the learner's code: report, don't crash the notebook
-            return Feedback(False, f"your function raised {type(exc).__name__}: {exc}")
+            return Feedback(False, f"your function raised {describe_error(exc)}")
         if got is None:
             return not_answered("your function returns None: return (stopped_epoch or None, best_epoch).")
         want = _keras_points(values, patience, min_delta)
-        if not (isinstance(got, tuple) and len(got) == 2):
-            return Feedback(False, f"return a pair (stopped_epoch or None, best_epoch), got {got!r}.")
-        if tuple(got) != want:
+        pair = _stop_pair(got)
+        if pair is None:
+            return Feedback(False, f"return a pair (stopped_epoch or None, best_epoch) of whole numbers, "
+                                   f"got {echo(got)}.")
+        if pair != want:
             return Feedback(False, f"for values={values}, patience={patience}, min_delta={min_delta} "
-                                   f"you returned {got}, Keras's rule gives {want}.")
+                                   f"you returned {echo(got)}, Keras's rule gives {want}.")
     return Feedback(True, f"your rule matches Keras's EarlyStopping on {len(cases)} curves.")
+
+
+def _stop_pair(got: Any) -> tuple[int | None, int] | None:
+    """``(stopped_epoch or None, best_epoch)`` from the learner's tuple, or None if it is not one."""
+    if not (isinstance(got, tuple) and len(got) == 2):
+        return None
+    stop = None if got[0] is None else as_whole(got[0])
+    best = as_whole(got[1])
+    if best is None or (stop is None and got[0] is not None):
+        return None
+    return stop, best
