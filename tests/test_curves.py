@@ -182,3 +182,115 @@ def test_learning_curve_by_size_with_fit():
     A = np.c_[X, np.ones(200)]
     coef, *_ = np.linalg.lstsq(A, y, rcond=None)
     assert c.val_mean[-1] == pytest.approx(np.mean((np.c_[X_val, np.ones(100)] @ coef - y_val) ** 2), rel=1e-6)
+
+
+# ---------------------------------------------------------------- mode="max", nan epochs, bounds
+def test_learning_curve_by_size_mode_max_signs_the_gap_for_accuracies():
+    # accuracies by hand: train 1.0 at every size, val 0.5 + size / 20 -> gap = train - val
+    def scorer(idx):
+        return 1.0, 0.5 + len(idx) / 20
+
+    sizes = [2, 4, 8]
+    kw = dict(n_available=10, rng=np.random.default_rng(0))
+    acc = learning_curve_by_size(scorer, sizes, mode="max", **kw)
+    assert acc.gap.tolist() == [1.0 - 0.6, 1.0 - 0.7, 1.0 - 0.9]
+    assert np.all(acc.gap > 0)                                       # better on training: positive
+    loss = learning_curve_by_size(scorer, sizes, mode="min", n_available=10, rng=np.random.default_rng(0))
+    assert loss.gap.tolist() == [0.6 - 1.0, 0.7 - 1.0, 0.9 - 1.0]   # the same numbers read as losses
+    assert np.array_equal(acc.val_mean, loss.val_mean) and np.array_equal(acc.train_mean, loss.train_mean)
+
+
+def test_learning_curve_by_size_default_mode_is_min():
+    import inspect
+    assert inspect.signature(learning_curve_by_size).parameters["mode"].default == "min"
+    assert inspect.signature(learning_curve_by_size).parameters["repeats"].default == 1
+
+
+def test_epoch_curves_mode_max_and_nan_epochs():
+    history = {"accuracy": [0.5, np.nan, 0.9, 1.0], "val_accuracy": [0.4, 0.95, np.inf, 0.6]}
+    c = epoch_curves(history, "accuracy")                            # auto -> max
+    assert c.best_epoch == 1                                         # inf is not "best", nan train ok
+    assert np.isnan(c.gap[[1, 2]]).all() and c.gap[[0, 3]].tolist() == [0.5 - 0.4, 1.0 - 0.6]
+    assert epoch_curves(history, "accuracy", mode="min").best_epoch == 0
+    c = epoch_curves({"loss": [1.0, 2.0, 3.0], "val_loss": [np.nan, 2.5, 2.5]})
+    assert c.best_epoch == 1 and np.isnan(c.gap[0]) and c.gap[1:].tolist() == [0.5, -0.5]
+
+
+def test_gap_refuses_nan_and_overflow_instead_of_returning_them():
+    with pytest.raises(ValueError, match="^train must contain only finite values"):
+        generalization_gap([np.nan], [1.0])
+    with pytest.raises(ValueError, match="^val must contain only finite values"):
+        generalization_gap([1.0], [np.inf])
+    with pytest.raises(ValueError, match="^train and val are too far apart"):
+        generalization_gap([-1e308], [1e308])
+    with pytest.raises(ValueError, match="^train and val are too far apart"):
+        epoch_curves({"loss": [-1e308], "val_loss": [1e308]})
+    assert generalization_gap([1e308], [1e308]).tolist() == [0.0]
+    assert generalization_gap([[1.0, 2.0]], [[1.5, 1.0]], mode="max").tolist() == [[-0.5, 1.0]]
+    for bad in (None, [None, 1.0], "ab", [[1.0], [1.0, 2.0]], []):
+        with pytest.raises(ValueError, match="^train must"):
+            generalization_gap(bad, [1.0])
+    with pytest.raises(ValueError, match="^mode must be one of"):
+        generalization_gap([1.0], [1.0], mode=np.array(["min", "max"]))
+
+
+@pytest.mark.parametrize("result", [
+    (np.nan, 1.0), (1.0, np.inf), (True, 1.0), ("0.5", 1.0), (np.array([1.0]), 1.0),
+    (1.0, None), (1.0, 2.0, 3.0), None, 1.0, "ab", (1 + 2j, 1.0),
+])
+def test_train_and_score_must_return_two_finite_numbers(result):
+    with pytest.raises(ValueError, match="^train_and_score must return"):
+        learning_curve_by_size(lambda idx: result, [1, 2], n_available=2, rng=np.random.default_rng(0))
+
+
+def test_train_and_score_may_return_numpy_scalars_and_ints():
+    c = learning_curve_by_size(lambda idx: (np.float32(0.5), len(idx)), [1, 2], n_available=2,
+                               rng=np.random.default_rng(0))
+    assert c.val_mean.tolist() == [1.0, 2.0] and c.train_mean.tolist() == [0.5, 0.5]
+
+
+def test_scores_too_large_to_average_are_refused():
+    with pytest.raises(ValueError, match="^train_and_score returned scores too large to average"):
+        learning_curve_by_size(lambda idx: (1e308, 1.0), [1, 2], n_available=2, repeats=2,
+                               rng=np.random.default_rng(0))
+    with pytest.raises(ValueError, match="^train_and_score returned training and validation scores too far apart"):
+        learning_curve_by_size(lambda idx: (-1e308, 1e308), [1, 2], n_available=2, rng=np.random.default_rng(0))
+
+
+def test_bounds_are_documented_and_enforced():
+    from course_lib.curves import MAX_AVAILABLE, MAX_REPEATS
+    assert (MAX_AVAILABLE, MAX_REPEATS) == (10**7, 1000)
+    kw = dict(train_and_score=lambda idx: (0.0, 0.0), sizes=[1], rng=np.random.default_rng(0))
+    with pytest.raises(ValueError, match=r"^n_available must be an integer >= 1 and <= 10000000"):
+        learning_curve_by_size(n_available=MAX_AVAILABLE + 1, **kw)
+    with pytest.raises(ValueError, match=r"^repeats must be an integer >= 1 and <= 1000"):
+        learning_curve_by_size(n_available=1, repeats=MAX_REPEATS + 1, **kw)
+    assert learning_curve_by_size(n_available=1, repeats=MAX_REPEATS, **kw).train_scores.shape == (1000, 1)
+
+
+def test_result_dataclasses_check_their_fields():
+    from course_lib.curves import EpochCurves, SizeCurves
+
+    ok = dict(metric="loss", epochs=np.arange(2), train=[1.0, 2.0], val=[np.nan, 1.0], gap=[np.nan, -1.0],
+              best_epoch=1)
+    assert EpochCurves(**ok).epochs.dtype == np.int64
+    for change, message in [(dict(metric=None), "^metric must be a log name"),
+                            (dict(epochs=[0, 2]), "^epochs must be 0, 1"),
+                            (dict(train=[1.0]), "^epochs must have one value per epoch"),
+                            (dict(gap=[None, 1.0]), "^gap must be numeric"),
+                            (dict(best_epoch=2), "^best_epoch must be an integer >= 0 and <= 1"),
+                            (dict(best_epoch=0), "^best_epoch must be an epoch with a finite val"),
+                            (dict(best_epoch=True), "^best_epoch must be an integer")]:
+        with pytest.raises((TypeError, ValueError), match=message):
+            EpochCurves(**{**ok, **change})
+    s = dict(sizes=[1, 2], train_scores=[[0.0, 0.0]], val_scores=[[1.0, 1.0]], train_mean=[0.0, 0.0],
+             train_std=[0.0, 0.0], val_mean=[1.0, 1.0], val_std=[0.0, 0.0], gap=[1.0, 1.0])
+    assert SizeCurves(**s).sizes.dtype == np.int64
+    for change, message in [(dict(sizes=[2, 1]), "^sizes must be strictly increasing"),
+                            (dict(train_scores=[[0.0]]), r"^train_scores must have shape \(repeats, 2\)"),
+                            (dict(val_scores=[[1.0, 1.0]] * 2), r"^val_scores must have shape \(repeats, 2\)"),
+                            (dict(train_std=[-1.0, 0.0]), "^train_std must be >= 0"),
+                            (dict(gap=[1.0]), "^gap must have one value per size"),
+                            (dict(val_mean=[np.nan, 1.0]), "^val_mean must contain only finite")]:
+        with pytest.raises(ValueError, match=message):
+            SizeCurves(**{**s, **change})

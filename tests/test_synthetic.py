@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from course_lib.synthetic import (make_linear_regression, make_quadratic_bowl, make_sine_regression,
-                                  polynomial_features)
+from course_lib.synthetic import (QuadraticBowl, make_linear_regression, make_quadratic_bowl,
+                                  make_sine_regression, polynomial_features)
 
 
 def test_linear_regression_is_seeded_and_recoverable():
@@ -44,3 +44,131 @@ def test_polynomial_features_and_bad_arguments():
                        (lambda: make_quadratic_bowl(0.5), "condition_number")]:
         with pytest.raises(ValueError, match=word):
             call()
+
+
+# ---------------------------------------------------------------- QuadraticBowl: shapes and checks
+def test_bowl_loss_and_grad_by_hand_for_one_point_and_a_batch():
+    bowl = QuadraticBowl(np.diag([2.0, 8.0]), np.array([1.0, -1.0]))
+    # d = w - w* = (1, 2): loss = 1/2 (2 * 1 + 8 * 4) = 17, grad = (2 * 1, 8 * 2)
+    assert bowl.loss([2.0, 1.0]) == 17.0
+    assert bowl.grad([2.0, 1.0]).tolist() == [2.0, 16.0]
+    batch = np.array([[[2.0, 1.0], [1.0, -1.0]], [[1.0, 0.0], [0.0, -1.0]]])   # (2, 2, 2)
+    assert bowl.loss(batch).tolist() == [[17.0, 0.0], [4.0, 1.0]]
+    assert bowl.grad(batch).shape == (2, 2, 2) and bowl.grad(batch)[1, 0].tolist() == [0.0, 8.0]
+    assert bowl.condition_number == 4.0 and bowl.eigenvalues.tolist() == [2.0, 8.0]
+
+
+@pytest.mark.parametrize("w", [np.zeros(3), np.zeros(1), np.zeros((4, 3)), 0.0, np.zeros((2, 0))])
+def test_bowl_methods_refuse_a_w_of_the_wrong_shape(w):
+    bowl = make_quadratic_bowl(minimizer=[1.0, 2.0])
+    for method in (bowl.loss, bowl.grad):
+        with pytest.raises(ValueError, match=r"^w must (have shape \(2,\)|not be empty)"):
+            method(w)
+
+
+@pytest.mark.parametrize("w, message", [
+    (None, "^w must be numeric"), ([1.0, None], "^w must be numeric"), ("ab", "^w must be numeric"),
+    ([np.nan, 0.0], "^w must contain only finite"), ([np.inf, 0.0], "^w must contain only finite"),
+    ([1e200, 0.0], "^w is too far from the minimizer: the loss overflows"),
+])
+def test_bowl_loss_refuses_non_numbers_and_overflow(w, message):
+    with pytest.raises(ValueError, match=message):
+        make_quadratic_bowl().loss(w)
+
+
+def test_bowl_grad_refuses_overflow_but_not_large_finite_values():
+    bowl = make_quadratic_bowl(10.0)
+    with pytest.raises(ValueError, match="^w is too far from the minimizer: the gradient overflows"):
+        bowl.grad([1e308, 1e308])
+    assert np.all(np.isfinite(bowl.grad([1e300, 0.0])))           # grad ~1e301 is finite
+    assert bowl.loss([5e-324, 0.0]) == bowl.loss([0.0, 0.0])       # a subnormal step changes nothing
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(minimizer=[1, 2, 3]), r"^minimizer must hold 2 numbers \(A is 2x2\), got shape \(3,\)"),
+    (dict(minimizer=[[1, 2]]), "^minimizer must have 1 dimension"),
+    (dict(minimizer=None), "^minimizer must be numeric"),
+    (dict(minimizer=[1.0, np.nan]), "^minimizer must contain only finite"),
+    (dict(condition_number=1e8 * 1.0001), r"^condition_number must be a finite number >= 1 and <= 100000000"),
+    (dict(condition_number=np.inf), "^condition_number must be a finite number"),
+    (dict(condition_number=None), "^condition_number must be a finite number"),
+    (dict(angle_deg=np.nan), "^angle_deg must be a finite number"),
+    (dict(angle_deg="30"), "^angle_deg must be a finite number"),
+])
+def test_make_quadratic_bowl_checks_its_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        make_quadratic_bowl(**kwargs)
+
+
+def test_the_largest_condition_number_is_still_exact():
+    bowl = make_quadratic_bowl(1e8, angle_deg=37.0)
+    np.testing.assert_allclose(bowl.eigenvalues, [1.0, 1e8], rtol=1e-6)
+
+
+@pytest.mark.parametrize("A, minimizer, message", [
+    (np.eye(3), np.zeros(2), r"^minimizer must hold 3 numbers \(A is 3x3\)"),
+    (np.ones((2, 3)), np.zeros(2), "^A must be a square matrix"),
+    (np.array([[1.0, 0.5], [0.0, 1.0]]), np.zeros(2), "^A must be symmetric"),
+    (np.diag([1.0, 0.0]), np.zeros(2), "^A must be positive definite"),
+    (np.diag([1.0, -1.0]), np.zeros(2), "^A must be positive definite"),
+    (np.diag([1e308, 1e-308]), np.zeros(2), "^A must be positive definite with finite eigenvalues"),
+    (np.zeros(2), np.zeros(2), "^A must have 2 dimension"),
+    (None, np.zeros(2), "^A must be numeric"),
+])
+def test_quadratic_bowl_checks_its_fields(A, minimizer, message):
+    with pytest.raises(ValueError, match=message):
+        QuadraticBowl(A, minimizer)
+
+
+def test_quadratic_bowl_of_any_dimension_and_nearly_symmetric_matrices():
+    rng = np.random.default_rng(0)
+    M = rng.normal(size=(3, 3))
+    A = M @ M.T + np.eye(3)                          # SPD; symmetric to rounding only
+    bowl = QuadraticBowl(A, np.ones(3))
+    assert bowl.loss(np.ones(3)) == 0.0
+    assert bowl.loss(np.zeros(3)) == pytest.approx(0.5 * np.ones(3) @ A @ np.ones(3), rel=1e-14)
+
+
+# ---------------------------------------------------------------- generators: bounds and kinds
+def test_generators_enforce_their_documented_bounds():
+    from course_lib.synthetic import MAX_CONDITION, MAX_NOISE, MAX_VALUES
+    assert (MAX_VALUES, MAX_NOISE, MAX_CONDITION) == (10**7, 1e150, 1e8)
+    with pytest.raises(ValueError, match=r"^n_samples must be an integer >= 1 and <= 1000000"):
+        make_linear_regression(10**6 + 1, 10)                        # 10**7 numbers at most
+    assert make_linear_regression(10**6, 10).X.shape == (10**6, 10)
+    with pytest.raises(ValueError, match=r"^n_samples must be an integer >= 2 and <= 10000000"):
+        make_sine_regression(10**30)
+    with pytest.raises(ValueError, match=r"^noise must be a finite number >= 0 and <= 1e\+150"):
+        make_linear_regression(5, noise=1e151)
+    big = make_linear_regression(100, noise=MAX_NOISE, seed=1)
+    assert np.all(np.isfinite(big.y)) and np.all(np.isfinite(big.y ** 2))
+    with pytest.raises(ValueError, match=r"^degree must be an integer >= 1 and <= 5000000"):
+        polynomial_features([1.0, 2.0], 5_000_001)
+    with pytest.raises(ValueError, match=r"^x \*\* degree overflows float64"):
+        polynomial_features([1e200, 1.0], 2)
+    assert polynomial_features([5e-324], 2).tolist() == [[5e-324, 0.0]]   # underflow is exact 0
+
+
+@pytest.mark.parametrize("call, word", [
+    (lambda: make_linear_regression(True), "n_samples"), (lambda: make_linear_regression(5.0), "n_samples"),
+    (lambda: make_linear_regression(5, 0), "n_features"), (lambda: make_linear_regression(5, seed=-1), "seed"),
+    (lambda: make_linear_regression(5, noise=None), "noise"), (lambda: make_sine_regression(1), "n_samples"),
+    (lambda: make_sine_regression(5, seed=np.array([1])), "seed"),
+    (lambda: polynomial_features(None, 2), "x"), (lambda: polynomial_features([[1.0]], 2), "x"),
+    (lambda: polynomial_features([np.nan], 2), "x"), (lambda: polynomial_features([1.0], 2.0), "degree"),
+])
+def test_generator_arguments_are_named_in_errors(call, word):
+    with pytest.raises(ValueError, match=f"^{word} must"):
+        call()
+
+
+def test_regression_checks_its_fields():
+    from course_lib.synthetic import Regression
+    ok = dict(X=np.zeros((3, 2)), y=np.zeros(3), true_weights=np.zeros(2), true_bias=0.5)
+    assert Regression(**ok).true_bias == 0.5
+    for change, message in [(dict(X=np.zeros(3)), "^X must have 2 dimension"),
+                            (dict(y=np.zeros(2)), "must agree"), (dict(true_weights=np.zeros(3)), "must agree"),
+                            (dict(true_bias=None), "^true_bias must be a finite number"),
+                            (dict(y=[np.nan] * 3), "^y must contain only finite")]:
+        with pytest.raises(ValueError, match=message):
+            Regression(**{**ok, **change})
