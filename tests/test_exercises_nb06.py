@@ -82,7 +82,7 @@ def test_lambda_choice(answer, ok, words):
 
 @pytest.mark.parametrize("answer, ok, words", [
     ("b", True, "gap narrows"), (" (B) ", True, "gap narrows"), ("a", False, "backwards"),
-    ("c", False, "does change"), ("d", False, 'answer "a"'),
+    ("c", False, "does change"), ("d", False, 'answer one letter'),
 ])
 def test_faq_claim(answer, ok, words):
     feedback = nb06.check_faq_claim(answer)
