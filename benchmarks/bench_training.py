@@ -7,10 +7,12 @@ Keras ``fit`` with ``validation_data`` and ``verbose=0``; the custom loop is
 ``course_lib.tf_twins.training.fit_tf`` (a ``tf.function``-compiled GradientTape step).
 
 Steps per second are steady-state: a warm-up run first (Keras traces its train function),
-then the best of ``REPEATS`` timed runs; the numpy runs and the bounds take turns, so that
-load from other processes on a shared machine falls on all of them alike. The custom loop
-re-traces on every call, so its rate is (steps of a long run - steps of a 1-epoch run) /
-(difference of their times).
+then the best of ``REPEATS`` timed runs, and beside it the spread of the repeats (min / median /
+max steps/s); the numpy runs and the bounds take turns, so that load from other processes on a
+shared machine falls on all of them alike. The custom loop re-traces on every call, so each of
+its repeats times one call from the end of its first step (the traced one) to the end of its last:
+(steps - 1) / that time, a ratio of a count and an elapsed time, never negative. (It used to be
+the difference of two noisy timings, which printed -1,788 steps/s once.)
 
 GFLOP/s counts only the five matrix products of one step (forward ``X W1``, ``H W2``;
 backward ``H^T dZ2``, ``dZ2 W2^T``, ``X^T dZ1``): ``2 B (2*64*128 + 3*128*10)`` flops. The
@@ -31,6 +33,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -68,33 +71,40 @@ def data():
     return split.X_train, split.y_train, split.X_val, split.y_val
 
 
-def best_time(run, repeats: int = REPEATS) -> float:
+def timed_repeats(run, repeats: int = REPEATS) -> list[float]:
+    """Wall-clock seconds of ``repeats`` calls of ``run``, after one warm-up call."""
     run()  # warm-up
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
         run()
         times.append(time.perf_counter() - start)
-    return min(times)
+    return times
 
 
-def interleaved_best(runs: dict, repeats: int = REPEATS) -> dict[str, tuple[float, float]]:
-    """Best wall-clock and best CPU time of each run, the runs taking turns (load falls on all).
+def interleaved_times(runs: dict, repeats: int = REPEATS) -> dict[str, tuple[list[float], list[float]]]:
+    """Wall-clock and CPU times of each run's repeats, the runs taking turns (load falls on all).
 
     CPU time (``time.process_time``) does not count the time other processes hold the cores,
     so for single-threaded runs it is what the wall clock would read on an idle machine.
     """
-    best = {}
+    samples: dict[str, tuple[list[float], list[float]]] = {}
     for name, run in runs.items():
         run()  # warm-up
-        best[name] = (float("inf"), float("inf"))
+        samples[name] = ([], [])
     for _ in range(repeats):
         for name, run in runs.items():
             wall, cpu = time.perf_counter(), time.process_time()
             run()
-            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-            best[name] = (min(best[name][0], wall), min(best[name][1], cpu))
-    return best
+            samples[name][0].append(time.perf_counter() - wall)
+            samples[name][1].append(time.process_time() - cpu)
+    return samples
+
+
+def spread(rates: list[float]) -> str:
+    """'min / median / max of N repeats' of a list of steps/s."""
+    return (f"repeats {min(rates):,.0f} / {statistics.median(rates):,.0f} / {max(rates):,.0f} "
+            f"(min / median / max of {len(rates)})")
 
 
 def matmul_run(n: int, batch: int, dtype: str, one_thread: bool):
@@ -128,22 +138,23 @@ def fit_run(X, y, Xv, yv, batch: int, dtype: str, optimizer):
     return run, epochs * len(batch_sizes(len(X), batch))
 
 
-def numpy_rates(X, y, Xv, yv, batch: int) -> dict[str, float]:
-    """Steps/s of numpy fit (three set-ups) and of the bounds, timed in turns."""
+def numpy_rates(X, y, Xv, yv, batch: int) -> tuple[dict[str, list[float]], float]:
+    """Steps/s of each repeat of numpy fit (three set-ups) and of the bounds, timed in turns;
+    and the ratio by CPU time of fit (float64, Adam) to the 1-thread bound."""
     runs = {"numpy fit (float64, Adam)": fit_run(X, y, Xv, yv, batch, "float64", Adam()),
             "numpy fit (float64, plain SGD)": fit_run(X, y, Xv, yv, batch, "float64", SGD()),
             "numpy fit (float32, Adam)": fit_run(X, y, Xv, yv, batch, "float32", Adam())}
     for dtype in ("float64", "float32"):
         runs[f"bound {dtype} as configured"] = matmul_run(len(X), batch, dtype, one_thread=False)
         runs[f"bound {dtype} 1 thread"] = matmul_run(len(X), batch, dtype, one_thread=True)
-    best = interleaved_best({name: run for name, (run, _) in runs.items()})
-    rates = {name: steps / best[name][0] for name, (_, steps) in runs.items()}
-    rates["cpu: fit / 1-thread bound"] = (best["bound float64 1 thread"][1] / runs["bound float64 1 thread"][1]) / (
-        best["numpy fit (float64, Adam)"][1] / runs["numpy fit (float64, Adam)"][1])
-    return rates
+    samples = interleaved_times({name: run for name, (run, _) in runs.items()})
+    rates = {name: [steps / t for t in samples[name][0]] for name, (_, steps) in runs.items()}
+    cpu_per_step = {name: min(samples[name][1]) / runs[name][1]
+                    for name in ("bound float64 1 thread", "numpy fit (float64, Adam)")}
+    return rates, cpu_per_step["bound float64 1 thread"] / cpu_per_step["numpy fit (float64, Adam)"]
 
 
-def keras_fit_rate(X, y, Xv, yv, batch: int) -> float:
+def keras_fit_rates(X, y, Xv, yv, batch: int) -> list[float]:
     import keras
 
     from course_lib.tf_twins.models import keras_loss, to_keras
@@ -155,25 +166,46 @@ def keras_fit_rate(X, y, Xv, yv, batch: int) -> float:
 
     def run():
         net.fit(X32, y, batch_size=batch, epochs=epochs, validation_data=(Xv32, yv), verbose=0, shuffle=True)
-    return epochs * len(batch_sizes(len(X), batch)) / best_time(run, repeats=2)
+    steps = epochs * len(batch_sizes(len(X), batch))
+    return [steps / t for t in timed_repeats(run, repeats=3)]
 
 
-def tf_loop_rate(X, y, Xv, yv, batch: int) -> float:
+def tf_loop_rates(X, y, Xv, yv, batch: int, repeats: int = 3) -> list[float]:
+    """Steady-state steps/s of ``fit_tf``, one per call: its steps after the first (traced) one.
+
+    Each call builds and traces a new step function, so a whole call's time is not steady state;
+    the step function is wrapped to note when each step returns, and a call's rate is
+    (steps - 1) / (time from the first step's return to the last's), validation included.
+    """
     import keras
 
-    from course_lib.tf_twins.training import fit_tf
+    from course_lib.tf_twins import training as training_tf
     model = MLP(N_IN, N_HIDDEN, N_OUT)
     params = model.init_params(np.random.default_rng(0))
-    per_epoch, long = len(batch_sizes(len(X), batch)), max(2, EPOCHS[batch] // 2)
+    epochs = max(2, EPOCHS[batch] // 2)
+    make_step = training_tf.make_train_step
 
-    def seconds(epochs):
-        start = time.perf_counter()
-        fit_tf(model, X, y, batch_size=batch, epochs=epochs, optimizer=keras.optimizers.Adam(1e-3), params=params,
-               rng=np.random.default_rng(0), validation_data=(Xv, yv))
-        return time.perf_counter() - start
-    seconds(1)  # warm-up
-    diffs = [seconds(long) - seconds(1) for _ in range(2)]
-    return (long - 1) * per_epoch / min(diffs)
+    def one_call() -> float:
+        returns: list[float] = []
+
+        def timed_make_step(*args, **kwargs):
+            step = make_step(*args, **kwargs)
+
+            def timed_step(*batch_args):
+                out = step(*batch_args)
+                returns.append(time.perf_counter())
+                return out
+            return timed_step
+        training_tf.make_train_step = timed_make_step
+        try:
+            training_tf.fit_tf(model, X, y, batch_size=batch, epochs=epochs, params=params,
+                               optimizer=keras.optimizers.Adam(1e-3), rng=np.random.default_rng(0),
+                               validation_data=(Xv, yv))
+        finally:
+            training_tf.make_train_step = make_step
+        return (len(returns) - 1) / (returns[-1] - returns[0])
+    one_call()  # warm-up (TensorFlow's first graph in this process)
+    return [one_call() for _ in range(repeats)]
 
 
 def run() -> list[dict]:
@@ -182,13 +214,13 @@ def run() -> list[dict]:
     rows = []
     for batch in (32, 256):
         gflops = flops_per_step(len(X) / len(batch_sizes(len(X), batch))) / 1e9  # mean batch size
-        rates = numpy_rates(X, y, Xv, yv, batch)
-        rates["Keras model.fit (float32, Adam)"] = keras_fit_rate(X, y, Xv, yv, batch)
-        rates["TF custom loop (float32, Adam)"] = tf_loop_rate(X, y, Xv, yv, batch)
+        samples, cpu_ratio = numpy_rates(X, y, Xv, yv, batch)
+        samples["Keras model.fit (float32, Adam)"] = keras_fit_rates(X, y, Xv, yv, batch)
+        samples["TF custom loop (float32, Adam)"] = tf_loop_rates(X, y, Xv, yv, batch)
+        rates = {name: max(s) for name, s in samples.items()}  # the best repeat: least disturbed
         keras_rate = rates["Keras model.fit (float32, Adam)"]
         bounds = {dtype: max(rates[f"bound {dtype} as configured"], rates[f"bound {dtype} 1 thread"])
                   for dtype in ("float64", "float32")}
-        cpu_ratio = rates.pop("cpu: fit / 1-thread bound")
         for name, rate in rates.items():
             if name.startswith("bound"):
                 continue
@@ -202,6 +234,7 @@ def run() -> list[dict]:
                     row["value"] += f" (by CPU time: {cpu_ratio:.0%} of the 1-thread bound)"
                     row |= ({"target": ">= 10x Keras fit", "ok": rate >= 10 * keras_rate} if batch == 32 else
                             {"target": ">= 50 % of the matmul-only bound", "ok": rate >= 0.5 * bound})
+            row["value"] += f"; {spread(samples[name])}"
             rows.append(row)
         for dtype, bound in bounds.items():
             how = (f"BLAS as configured {rates[f'bound {dtype} as configured']:,.0f}, "
@@ -209,6 +242,8 @@ def run() -> list[dict]:
             rows.append({"benchmark": f"training, batch {batch}: matmul-only bound ({dtype})", "target": "",
                          "ok": "", "value": f"{bound:,.0f} steps/s, {bound * gflops:.1f} GFLOP/s ({how})",
                          "steps_per_s": bound, "batch": batch})
+    for row in rows:  # a rate is a count over an elapsed time: anything else is a bug here
+        assert 0 < row["steps_per_s"] < float("inf"), row
     return rows
 
 
