@@ -24,17 +24,11 @@ from typing import Any
 
 import numpy as np
 
-from course_lib._checks import check_array, check_choice, check_int, check_real
-from course_lib._monitor import improves
+from course_lib._checks import _show, check_array, check_bool, check_choice, check_int, check_real
+from course_lib._monitor import check_monitored, improves, monitored_value
 from course_lib.metrics import metric_direction
 
 __all__ = ["EarlyStopping", "StopPoint", "early_stopping_point"]
-
-
-def _check_bool(name: str, value: Any) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"{name} must be True or False, got {value!r}")
-    return bool(value)
 
 
 class _Rule:
@@ -60,10 +54,16 @@ class _Rule:
 
     def improves(self, current: float, reference: float | None) -> bool:
         """Keras's ``monitor_op(current -/+ min_delta, reference)``, in float32 (see ``_monitor``)."""
+        current = check_monitored("current", current)
+        reference = None if reference is None else check_monitored("reference", reference)
         return improves(current, reference, self.min_delta, self.mode)
 
     def step(self, epoch: int, current: float) -> str:
         """Update for one epoch; returns ``"skipped"``, ``"improved"``, ``"waiting"`` or ``"stop"``."""
+        epoch, current = check_int("epoch", epoch, low=0), check_monitored("current", current)
+        return self._step(epoch, current)
+
+    def _step(self, epoch: int, current: float) -> str:
         if epoch < self.start_from_epoch:
             return "skipped"
         self.wait += 1
@@ -115,7 +115,7 @@ class EarlyStopping(_Rule):
                  mode: str = "auto", baseline: float | None = None,
                  restore_best_weights: bool = False, start_from_epoch: int = 0) -> None:
         super().__init__(monitor, min_delta, patience, mode, baseline, start_from_epoch)
-        self.restore_best_weights = _check_bool("restore_best_weights", restore_best_weights)
+        self.restore_best_weights = check_bool("restore_best_weights", restore_best_weights)
         self.best_weights: dict[str, np.ndarray] | None = None
 
     def on_train_begin(self, state: Any = None) -> None:
@@ -125,10 +125,13 @@ class EarlyStopping(_Rule):
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float], state: Any) -> None:
         """Apply the rule to ``logs[monitor]``; may set ``state.stop_training``."""
-        if self.monitor not in (logs or {}):
-            raise ValueError(f"monitor {self.monitor!r} is not in the logs; available: "
-                             f"{', '.join(sorted(logs or {})) or 'none'} (Keras would only warn)")
-        outcome = self.step(epoch, logs[self.monitor])
+        current = monitored_value(self.monitor, epoch, logs)
+        needs = ("stop_training", "params") if self.restore_best_weights else ("stop_training",)
+        if not all(hasattr(state, attr) for attr in needs):
+            raise TypeError(f"state must be the training loop's state, with {' and '.join(needs)}, got {_show(state)}")
+        if self.restore_best_weights and not isinstance(state.params, dict):
+            raise TypeError(f"state.params must be a dict of arrays, got {_show(state.params)}")
+        outcome = self._step(epoch, current)
         if outcome == "improved" and self.restore_best_weights:
             self.best_weights = {k: np.array(v, copy=True) for k, v in state.params.items()}
         elif outcome == "stop":
@@ -138,6 +141,8 @@ class EarlyStopping(_Rule):
         """Restore the best weights (bit for bit) if asked; write ``reason``."""
         self.reason = self.end_reason()
         if self.restore_best_weights and self.best_weights is not None:
+            if not hasattr(state, "params"):
+                raise TypeError(f"state must be the training loop's state, with params, got {_show(state)}")
             state.params = {k: v.copy() for k, v in self.best_weights.items()}
             self.reason += f"; restored the weights of epoch {self.best_epoch}"
 
@@ -163,10 +168,10 @@ def early_stopping_point(values: Any, *, monitor: str = "val_loss", min_delta: f
     does not change where the rule stops.
     """
     values = check_array("values", values, ndim=1, finite=False)
-    _check_bool("restore_best_weights", restore_best_weights)
+    check_bool("restore_best_weights", restore_best_weights)
     rule = _Rule(monitor, min_delta, patience, mode, baseline, start_from_epoch)
     for epoch, current in enumerate(values.tolist()):
-        if rule.step(epoch, current) == "stop":
+        if rule._step(epoch, current) == "stop":
             return StopPoint(epoch, rule.best_epoch, rule.best, epoch + 1, rule.reason)
     best_epoch = None if rule.best is None else rule.best_epoch
     return StopPoint(None, best_epoch, rule.best, len(values), rule.end_reason())

@@ -30,8 +30,8 @@ from typing import Any
 
 import numpy as np
 
-from course_lib._checks import check_array, check_choice, check_int, check_real
-from course_lib._monitor import improves
+from course_lib._checks import _show, check_array, check_choice, check_int, check_real
+from course_lib._monitor import check_monitored, improves, monitored_value
 from course_lib.metrics import metric_direction
 
 __all__ = ["ReduceLROnPlateau", "plateau_learning_rates"]
@@ -77,11 +77,16 @@ class ReduceLROnPlateau:
 
     def improves(self, current: float) -> bool:
         """Keras's ``monitor_op(current -/+ min_delta, best)``, compared in float32 (see ``_monitor``)."""
-        return improves(current, self.best, self.min_delta, self.mode)
+        return improves(check_monitored("current", current), self.best, self.min_delta, self.mode)
 
     def update(self, current: float, learning_rate: float) -> float:
-        """Apply the rule to one epoch's monitored value; return the next learning rate."""
-        return self._step(current, learning_rate)[0]
+        """Apply the rule to one epoch's monitored value; return the next learning rate.
+
+        ``current`` is a number (``nan`` allowed: never an improvement, as in Keras);
+        ``learning_rate`` a finite number >= 0.
+        """
+        current = check_monitored("current", current)
+        return self._step(current, check_real("learning_rate", learning_rate, low=0))[0]
 
     def _step(self, current: float, learning_rate: float) -> tuple[float, bool]:
         """The rule for one epoch: ``(next learning rate, whether it was reduced)``."""
@@ -107,10 +112,11 @@ class ReduceLROnPlateau:
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float], state: Any) -> None:
         """Read ``logs[monitor]`` and set ``state.learning_rate`` by the rule."""
-        if self.monitor not in (logs or {}):
-            raise ValueError(f"monitor {self.monitor!r} is not in the logs; available: "
-                             f"{', '.join(sorted(logs or {})) or 'none'} (Keras would only warn)")
-        state.learning_rate = self.update(logs[self.monitor], state.learning_rate)
+        current = monitored_value(self.monitor, epoch, logs)
+        if not hasattr(state, "learning_rate"):
+            raise TypeError(f"state must be the training loop's state, with a learning_rate, got {_show(state)}")
+        learning_rate = check_real("state.learning_rate", state.learning_rate, low=0)
+        state.learning_rate = self._step(current, learning_rate)[0]
 
     def __repr__(self) -> str:
         return (f"ReduceLROnPlateau(monitor={self.monitor!r}, factor={self.factor}, "

@@ -128,9 +128,9 @@ def test_instance_is_reset_by_on_train_begin():
     (dict(restore_best_weights="yes"), "^restore_best_weights must be True or False"),
 ])
 def test_bad_arguments_raise_naming_the_argument(kwargs, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises((ValueError, TypeError), match=message):
         EarlyStopping(**kwargs)
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises((ValueError, TypeError), match=message):
         early_stopping_point([1.0, 2.0], **kwargs)
 
 
@@ -385,3 +385,80 @@ def test_our_callback_in_a_keras_fit_decides_like_keras_and_restores_bit_for_bit
     assert ours.best_epoch == theirs.best_epoch < ours.stopped_epoch
     for got, want in zip(model.get_weights(), adapter.snapshots[ours.best_epoch]):
         assert got.tobytes() == want.tobytes()
+
+
+# ---------------------------------------------------------------- defaults, patience, methods
+@pytest.mark.tf
+def test_defaults_are_the_keras_defaults():
+    # read from keras itself, so that a changed default on either side fails here
+    import inspect
+
+    import keras
+    theirs = inspect.signature(keras.callbacks.EarlyStopping).parameters
+    ours = inspect.signature(EarlyStopping).parameters
+    assert set(ours) == set(theirs) - {"verbose"}
+    assert {k: p.default for k, p in ours.items()} == {k: theirs[k].default for k in ours}
+    default, keras_default = EarlyStopping(), keras.callbacks.EarlyStopping()
+    for attr in ("monitor", "min_delta", "patience", "baseline", "restore_best_weights", "start_from_epoch"):
+        assert getattr(default, attr) == getattr(keras_default, attr), attr
+    replay = inspect.signature(early_stopping_point).parameters     # the pure replay: the same defaults
+    assert {k: replay[k].default for k in ours} == {k: theirs[k].default for k in ours}
+
+
+@pytest.mark.tf
+@pytest.mark.parametrize("patience", [0, 1, 2, 3, 5])
+@pytest.mark.parametrize("start_from_epoch", [0, 3])
+def test_patience_off_by_one_against_keras(patience, start_from_epoch):
+    # best at epoch 1, then a plateau: by hand, wait reaches max(patience, 1) at epoch
+    # 1 + max(patience, 1), where it stops (later when the warm-up ends after epoch 1)
+    values = [2.0, 1.0] + [1.0] * 10
+    config = {"monitor": "val_loss", "patience": patience, "start_from_epoch": start_from_epoch,
+              "mode": "auto", "min_delta": 0.0, "baseline": None, "restore_best_weights": False}
+    ours = _ours(values, config)
+    best = 1 if start_from_epoch == 0 else start_from_epoch
+    assert ours[1:3] == (best + max(patience, 1), best)
+    assert _same(ours, _keras_hook_replay(values, config))
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda s: s.on_epoch_end(-1, {"val_loss": 1.0}, SimpleNamespace(stop_training=False)), ValueError,
+     "^epoch must be an integer >= 0"),
+    (lambda s: s.on_epoch_end(0.5, {"val_loss": 1.0}, SimpleNamespace(stop_training=False)), ValueError, "^epoch"),
+    (lambda s: s.on_epoch_end(0, ["val_loss"], SimpleNamespace(stop_training=False)), TypeError, "^logs must be a dict"),
+    (lambda s: s.on_epoch_end(0, {"val_loss": None}, SimpleNamespace(stop_training=False)), TypeError,
+     r"^logs\['val_loss'\] must be a number"),
+    (lambda s: s.on_epoch_end(0, {"val_loss": "0.3"}, SimpleNamespace(stop_training=False)), TypeError,
+     r"^logs\['val_loss'\] must be a number"),
+    (lambda s: s.on_epoch_end(0, {"val_loss": 1.0}, None), TypeError, "^state must be the training loop's state"),
+    (lambda s: s.step(0, None), TypeError, "^current must be a number"),
+    (lambda s: s.step(None, 1.0), ValueError, "^epoch must be an integer"),
+    (lambda s: s.improves(None, 1.0), TypeError, "^current must be a number"),
+    (lambda s: s.improves(1.0, "best"), TypeError, "^reference must be a number"),
+    (lambda s: EarlyStopping(mode=np.array(["min", "max"])), ValueError, "^mode must be one of"),
+    (lambda s: EarlyStopping(monitor=None), ValueError, "^monitor must be a non-empty"),
+    (lambda s: EarlyStopping(patience=None), ValueError, "^patience must be an integer"),
+    (lambda s: early_stopping_point(None), ValueError, "^values must be numeric"),
+    (lambda s: early_stopping_point(["a", "b"]), ValueError, "^values must be numeric"),
+])
+def test_methods_check_their_arguments(call, error, message):
+    stopper = EarlyStopping()
+    with pytest.raises(error, match=message):
+        call(stopper)
+    assert (stopper.best, stopper.wait) == (None, 0)          # a refused call changes nothing
+
+
+def test_restore_best_weights_needs_params_in_the_state():
+    stopper = EarlyStopping(restore_best_weights=True)
+    with pytest.raises(TypeError, match="^state must be the training loop's state, with stop_training and params"):
+        stopper.on_epoch_end(0, {"val_loss": 1.0}, SimpleNamespace(stop_training=False))
+    with pytest.raises(TypeError, match="^state.params must be a dict of arrays"):
+        stopper.on_epoch_end(0, {"val_loss": 1.0}, SimpleNamespace(stop_training=False, params=[1.0]))
+    stopper.on_epoch_end(0, {"val_loss": 1.0}, SimpleNamespace(stop_training=False, params={"W": np.ones(2)}))
+    with pytest.raises(TypeError, match="^state must be the training loop's state, with params"):
+        stopper.on_train_end(None)
+
+
+def test_step_takes_numbers_of_any_kind():
+    stopper = EarlyStopping(patience=0)
+    assert stopper.step(0, np.array(1.0)) == "improved" and stopper.step(1, np.float32(1.0)) == "stop"
+    assert EarlyStopping().step(0, 1) == "improved" and EarlyStopping().step(0, np.array([0.5])) == "improved"

@@ -1,4 +1,5 @@
 """The shared improvement test of early stopping and plateau scheduling, against real Keras."""
+import math
 import warnings
 
 import numpy as np
@@ -27,6 +28,35 @@ def test_value_beyond_float32_range_is_compared_without_warnings():
         warnings.simplefilter("error")
         assert not improves(1e39, 1.0, 0.0, "min")
         assert improves(1.0, 1e39, 0.0, "min")
+
+
+@pytest.mark.tf
+def test_beyond_float32_range_is_compared_as_the_inf_keras_float32_logs_would_hold():
+    # the documented difference: keras.ops converts a Python float to float32 and refuses one
+    # beyond float32's range; a Keras fit's float32 logs would hold inf there, and improves()
+    # answers as Keras does for that inf
+    from keras import ops
+    with pytest.raises(ValueError, match="out of range"):
+        ops.less(1e39, 1.0)
+    big = float(np.finfo(np.float32).max)
+    as_logged = lambda x: x if abs(x) <= big else math.copysign(math.inf, x)  # noqa: E731
+    for current, reference in [(1e39, 1.0), (1.0, 1e39), (-1e39, 1.0), (1e39, math.inf), (-1e39, -math.inf)]:
+        for mode, op in (("min", ops.less), ("max", ops.greater)):
+            keras_says = bool(op(as_logged(current), as_logged(reference)))
+            assert improves(current, reference, 0.0, mode) == keras_says, (current, reference, mode)
+
+
+def test_monitored_values_are_checked():
+    from course_lib._monitor import check_monitored, monitored_value
+    assert check_monitored("v", np.array([0.5])) == 0.5 and check_monitored("v", 10**400) == np.inf
+    assert np.isnan(check_monitored("v", np.nan))
+    for bad in (None, "0.5", True, np.bool_(True), [0.5], np.array([1.0, 2.0]), 1j, object()):
+        with pytest.raises(TypeError, match="^v must be a number"):
+            check_monitored("v", bad)
+    with pytest.raises(ValueError, match="^monitor 'val_loss' is not in the logs; available: loss"):
+        monitored_value("val_loss", 0, {"loss": 1.0})
+    with pytest.raises(ValueError, match="^epoch must be an integer >= 0"):
+        monitored_value("val_loss", 1.5, {"val_loss": 1.0})
 
 
 def test_nan_never_improves():

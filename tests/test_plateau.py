@@ -252,3 +252,86 @@ def _count_paths(seen: dict, plateau: ReduceLROnPlateau, v: float, lr: float) ->
     seen["floors"] += (plateau.wait + 1 >= plateau.patience and plateau.cooldown_counter == 0
                        and not float(np.float32(lr)) > np.float32(plateau.min_lr)
                        and not plateau.improves(v))
+
+
+# --- defaults and patience against Keras's own ----------------------------------------------
+
+@pytest.mark.tf
+def test_defaults_are_the_keras_defaults():
+    # read from keras itself, so that a changed default on either side fails here
+    import inspect
+
+    import keras
+    theirs = inspect.signature(keras.callbacks.ReduceLROnPlateau).parameters
+    ours = inspect.signature(ReduceLROnPlateau).parameters
+    shared = [name for name in ours]
+    assert set(shared) == {"monitor", "factor", "patience", "mode", "min_delta", "cooldown", "min_lr"}
+    assert {k: ours[k].default for k in shared} == {k: theirs[k].default for k in shared}
+    default, keras_default = ReduceLROnPlateau(), keras.callbacks.ReduceLROnPlateau()
+    for attr in ("monitor", "factor", "patience", "min_delta", "cooldown", "min_lr"):
+        assert getattr(default, attr) == getattr(keras_default, attr), attr
+    assert (default.factor, default.patience, default.min_delta) == (0.1, 10, 1e-4)   # as documented
+
+
+def _keras_plateau_cuts(values, **kwargs):
+    import keras
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=1.0), loss="mse")
+    callback = keras.callbacks.ReduceLROnPlateau(**kwargs)
+    callback.set_model(model)
+    callback.on_train_begin()
+    rates = []
+    for epoch, v in enumerate(values):
+        callback.on_epoch_end(epoch, {"val_loss": v})
+        rates.append(float(model.optimizer.learning_rate.numpy()))
+    return np.flatnonzero(np.diff([1.0] + rates) < 0)
+
+
+@pytest.mark.tf
+@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
+@pytest.mark.parametrize("patience", [0, 1, 2, 3, 5])
+@pytest.mark.parametrize("cooldown", [0, 2])
+def test_patience_and_cooldown_off_by_one_against_keras(patience, cooldown):
+    # epoch 0 sets best, epoch 1 improves, then a plateau: by hand, the first cut comes at the
+    # end of epoch 1 + max(patience, 1), the next ones max(patience, 1) + max(cooldown - 1, 0) later
+    values = [2.0, 1.0] + [1.0] * 14
+    _, ours = plateau_learning_rates(values, 1.0, factor=0.5, patience=patience, cooldown=cooldown)
+    first, gap = 1 + max(patience, 1), max(patience, 1) + max(cooldown - 1, 0)
+    np.testing.assert_array_equal(ours, np.arange(first, len(values), gap))
+    np.testing.assert_array_equal(ours, _keras_plateau_cuts(values, factor=0.5, patience=patience, cooldown=cooldown))
+
+
+# --- the methods check their arguments too ----------------------------------------------------
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda p: p.update(1.0, learning_rate=-1), ValueError, "^learning_rate must be a finite number >= 0, got -1"),
+    (lambda p: p.update(1.0, learning_rate=np.nan), ValueError, "^learning_rate must be a finite number"),
+    (lambda p: p.update(1.0, learning_rate=None), ValueError, "^learning_rate must be a finite number"),
+    (lambda p: p.update(None, 0.1), TypeError, r"^current must be a number \(the monitored value"),
+    (lambda p: p.update("0.5", 0.1), TypeError, "^current must be a number"),
+    (lambda p: p.update(True, 0.1), TypeError, "^current must be a number"),
+    (lambda p: p.update(np.array([1.0, 2.0]), 0.1), TypeError, "^current must be a number"),
+    (lambda p: p.improves(None), TypeError, "^current must be a number"),
+    (lambda p: p.on_epoch_end(-1, {"val_loss": 1.0}, SimpleNamespace(learning_rate=0.1)), ValueError, "^epoch must"),
+    (lambda p: p.on_epoch_end(0, "val_loss", SimpleNamespace(learning_rate=0.1)), TypeError, "^logs must be a dict"),
+    (lambda p: p.on_epoch_end(0, {"val_loss": None}, SimpleNamespace(learning_rate=0.1)), TypeError,
+     r"^logs\['val_loss'\] must be a number"),
+    (lambda p: p.on_epoch_end(0, {"val_loss": 1.0}, None), TypeError, "^state must be the training loop's state"),
+    (lambda p: p.on_epoch_end(0, {"val_loss": 1.0}, SimpleNamespace(learning_rate="fast")), ValueError,
+     "^state.learning_rate must be a finite number >= 0"),
+    (lambda p: ReduceLROnPlateau(mode=np.array(["min", "max"])), ValueError, "^mode must be one of"),
+    (lambda p: ReduceLROnPlateau(monitor=np.array(["val_loss"])), ValueError, "^monitor must be a non-empty"),
+    (lambda p: ReduceLROnPlateau(factor=None), ValueError, "^factor must be a finite number"),
+])
+def test_methods_check_their_arguments(call, error, message):
+    plateau = ReduceLROnPlateau()
+    with pytest.raises(error, match=message):
+        call(plateau)
+    assert (plateau.best, plateau.wait) == (None, 0)       # a refused call changes nothing
+
+
+def test_update_takes_numbers_of_any_kind_and_zero_rates():
+    plateau = ReduceLROnPlateau(patience=0, min_delta=0.0)
+    assert plateau.update(np.array(1.0), 0.1) == 0.1 and plateau.best == 1.0   # a 0-d array
+    assert plateau.update(np.float32(1.0), 0) == 0                             # a rate of 0 stays 0
+    assert plateau.update(2, np.float64(0.5)) == float(np.float32(0.05))       # ints; reduced in float32
