@@ -22,7 +22,24 @@ import numpy as np
 
 #: The longest message a Feedback keeps (characters); a longer one is cut, saying so.
 MAX_MESSAGE = 1_000
-_ECHO = reprlib.Repr()
+
+
+class _Echo(reprlib.Repr):
+    """reprlib's short reprs, naming an unprintable object by its type (reprlib would print its
+    memory address, which differs from run to run)."""
+
+    def repr_instance(self, obj: Any, level: int) -> str:
+        try:
+            text = repr(obj)
+        except Exception:  # a broken __repr__
+            return f"<a {type(obj).__name__} that cannot be printed>"
+        if len(text) > self.maxother:
+            half = (self.maxother - 3) // 2
+            text = text[:half] + "..." + text[len(text) - (self.maxother - 3 - half):]
+        return text
+
+
+_ECHO = _Echo()
 _ECHO.maxstring, _ECHO.maxother, _ECHO.maxlist, _ECHO.maxtuple, _ECHO.maxdict = 40, 40, 6, 6, 4
 
 
@@ -46,7 +63,7 @@ class Feedback:
             raise TypeError(f"Feedback's message must be a str, got {echo(self.message)}")
         object.__setattr__(self, "ok", bool(self.ok))
         if len(self.message) > MAX_MESSAGE:
-            object.__setattr__(self, "message", self.message[:MAX_MESSAGE - 12] + " [... cut]")
+            object.__setattr__(self, "message", self.message[:MAX_MESSAGE - 10] + " [... cut]")
 
     def __bool__(self) -> bool:
         return self.ok
@@ -135,7 +152,7 @@ def as_whole(answer: Any) -> int | None:
     return int(value)
 
 
-_LETTER = re.compile(r"\(?\s*([a-z])\s*\)?\s*[.:]?")
+_LETTER = re.compile(r"(?:\(\s*([a-z])\s*\)|([a-z])\s*\)?)\s*[.:]?")
 
 
 def as_letter(answer: Any, letters: str) -> str | None:
@@ -152,9 +169,8 @@ def as_letter(answer: Any, letters: str) -> str | None:
     if text is None or len(text) > 10:
         return None
     match = _LETTER.fullmatch(text)
-    if match is None or match.group(1) not in letters:
-        return None
-    return match.group(1)
+    letter = None if match is None else match.group(1) or match.group(2)
+    return letter if letter is not None and letter in letters else None
 
 
 def by_letter(answers: Any, letters: str) -> dict[str, Any] | None:

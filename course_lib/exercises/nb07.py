@@ -51,6 +51,9 @@ def check_stop_and_best(answer: tuple[int, int] | None) -> Feedback:
     if given == (stop, best):
         return Feedback(True, f"best epoch {best} (0.60); 0.605, 0.595 and 0.61 do not beat 0.60 by "
                               f"more than 0.01, so the wait reaches 3 at epoch {stop} and training stops.")
+    if given == (best, stop):
+        return Feedback(False, "swapped: the pair is (stopped_epoch, best_epoch), and training stops "
+                               "after the best epoch.")
     if given == (stop + 1, best + 1):
         return Feedback(False, "those are 1-based (Keras prints 'Epoch 7'); count from 0 like `epoch` "
                                "in callbacks.")

@@ -1,0 +1,213 @@
+"""The shared half of the exercise checks (course_lib/exercises/__init__.py): Feedback, the answer
+readers and the echo, and two properties of every check of every notebook: any answer gets a
+short Feedback (never an exception), and messages read as the tail of "✗ Not yet: ..."."""
+import importlib
+import inspect
+import itertools
+import math
+
+import numpy as np
+import pytest
+
+from course_lib.exercises import (MAX_MESSAGE, Feedback, as_letter, as_number, as_text, as_whole,
+                                  by_letter, describe_error, echo, not_answered)
+
+
+class Broken:
+    """Everything a learner's object can get wrong at once."""
+
+    def __str__(self):
+        raise RuntimeError("broken __str__")
+
+    def __repr__(self):
+        raise RuntimeError("broken __repr__")
+
+    def __eq__(self, other):
+        raise RuntimeError("broken __eq__")
+
+    __hash__ = object.__hash__
+
+    def __float__(self):
+        raise RuntimeError("broken __float__")
+
+    def __index__(self):
+        raise RuntimeError("broken __index__")
+
+    def __bool__(self):
+        raise RuntimeError("broken __bool__")
+
+    def __iter__(self):
+        raise RuntimeError("broken __iter__")
+
+    def __len__(self):
+        raise RuntimeError("broken __len__")
+
+
+# ---- Feedback -----------------------------------------------------------------------------------
+
+def test_feedback_repr_and_truth():
+    assert repr(Feedback(True, "fine.")) == "✓ Correct: fine."
+    assert repr(Feedback(False, "again.")) == "✗ Not yet: again."
+    assert bool(Feedback(True, "x")) is True and bool(Feedback(False, "x")) is False
+    assert Feedback(np.bool_(True), "x").ok is True           # numpy's bool is stored as a bool
+
+
+@pytest.mark.parametrize("ok", [None, 1, 0, "yes", float("nan"), np.array([True])])
+def test_feedback_refuses_a_verdict_that_is_not_a_bool(ok):
+    with pytest.raises(TypeError, match="ok must be True or False"):
+        Feedback(ok, "message")
+
+
+@pytest.mark.parametrize("message", [None, 3, b"bytes", ["a"]])
+def test_feedback_refuses_a_message_that_is_not_a_str(message):
+    with pytest.raises(TypeError, match="message must be a str"):
+        Feedback(False, message)
+
+
+def test_feedback_caps_its_message():
+    assert Feedback(False, "x" * MAX_MESSAGE).message == "x" * MAX_MESSAGE      # at the cap: kept
+    long = Feedback(False, "x" * (MAX_MESSAGE + 1)).message
+    assert len(long) == MAX_MESSAGE and long.endswith(" [... cut]") and long.startswith("xxx")
+    assert 500 <= MAX_MESSAGE <= 2000      # a message, not a flood; long enough for the hints
+
+
+def test_not_answered():
+    assert repr(not_answered("Give a number.")) == "✗ Not yet: no answer yet. Give a number."
+    assert not_answered("x").ok is False
+    with pytest.raises(TypeError, match="hint must be a str"):
+        not_answered(None)
+
+
+# ---- readers ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("answer, expected", [
+    (0.25, 0.25), ("0.25", 0.25), (" 1e-3 ", 1e-3), (3, 3.0), (np.float32(0.5), 0.5),
+    (np.int64(-7), -7.0), (np.array(2.5), 2.5), (10**30, 1e30), (-0.0, 0.0),
+    (True, None), (np.bool_(False), None), (float("nan"), None), (float("inf"), None),
+    ("-inf", None), ("nan", None), (10**400, None), ("1" * 101, None), ("0.5x", None), ("", None),
+    (None, None), ([1], None), (np.array([1.0]), None), (np.array("1"), None), (1j, None),
+    ({}, None), (Broken(), None), (object(), None)])
+def test_as_number(answer, expected):
+    assert as_number(answer) == expected
+
+
+@pytest.mark.parametrize("answer, expected", [
+    (5, 5), (5.0, 5), ("5", 5), (np.int64(5), 5), (np.float64(66.0), 66), (-3, -3), (0, 0),
+    (2**53 - 1, 2**53 - 1), (2**53, None), (float(2**53), None), (5.5, None), ("5.5", None),
+    (True, None), (False, None), (float("nan"), None), (float("inf"), None), (10**400, None),
+    (None, None), ("five", None), ([5], None), (Broken(), None)])
+def test_as_whole(answer, expected):
+    got = as_whole(answer)
+    assert got == expected and (got is None or type(got) is int)
+
+
+@pytest.mark.parametrize("answer, expected", [
+    ("  Early Stopping ", "early stopping"), (np.str_("SGD"), "sgd"), (3, "3"), (0.5, "0.5"),
+    (1e-5, "1e-05"), (True, None), (float("nan"), None), (None, None), (["a"], None), ({}, None),
+    (Broken(), None), ("x" * 10**6, "x" * 200)])
+def test_as_text(answer, expected):
+    assert as_text(answer) == expected
+
+
+@pytest.mark.parametrize("answer", ["c", "C", "(c)", "c)", "(C)", " (c). ", "c.", "c:", "( c )",
+                                    "c )", np.str_("c"), "c" + " " * 30])
+def test_as_letter_reads_every_way_the_options_are_printed(answer):
+    assert as_letter(answer, "abcd") == "c"
+
+
+@pytest.mark.parametrize("answer", ["e", "cat", "(c", "", "cc", "(c) (d)", "c d", "3", "((c))x",
+                                    "c(", "(c).x", None, 3, ["c"], {"c": 1}, float("nan"), True,
+                                    Broken()])
+def test_as_letter_refuses_anything_else(answer):
+    assert as_letter(answer, "abcd") is None
+
+
+def test_as_letter_only_knows_the_given_letters():
+    assert as_letter("d", "abc") is None and as_letter("d", "abcd") == "d"
+    assert as_letter("a", "abc") == "a" and as_letter("b", "ab") == "b"
+
+
+def test_by_letter():
+    assert by_letter({"(a)": 1, "B": 2, "note": 3, 7: 4}, "abc") == {"a": 1, "b": 2}
+    assert by_letter({"a": 1, "(a)": 2}, "abc") is None                 # the same letter twice
+    assert by_letter(["a"], "abc") is None and by_letter(None, "abc") is None
+    assert by_letter({}, "abc") == {}
+
+
+def test_echo_is_short_and_never_raises():
+    assert echo("abc") == "'abc'" and echo(None) == "None" and echo(3) == "3"
+    assert len(echo("x" * 10**6)) <= 60 and echo("x" * 10**6).startswith("'xxx")
+    assert len(echo(np.ones(10**6))) <= 60 and len(echo(list(range(10**5)))) <= 60
+    assert echo(Broken()) == "<a Broken that cannot be printed>"
+    assert len(echo("y" * 500, limit=20)) == 20 and echo("y" * 500, limit=20).endswith("...")
+    assert echo("z" * 20, limit=60) == "'" + "z" * 20 + "'"                 # short: unchanged
+
+
+def test_describe_error():
+    assert describe_error(ZeroDivisionError("division by zero")) == "ZeroDivisionError: division by zero"
+    long = describe_error(ValueError("v" * 10**6))
+    assert long.startswith("ValueError: vvv") and long.endswith("...") and len(long) == len("ValueError: ") + 200
+
+    class Unprintable(Exception):
+        def __str__(self):
+            raise RuntimeError("no")
+
+    assert describe_error(Unprintable()) == "Unprintable: (its message cannot be printed)"
+
+
+# ---- every check of every notebook --------------------------------------------------------------
+
+def all_checks():
+    return list(_checks_of_all_notebooks())
+
+
+def _checks_of_all_notebooks():
+    for number in range(8):
+        module = importlib.import_module(f"course_lib.exercises.nb0{number}")
+        for name, check in sorted(vars(module).items()):
+            if name.startswith("check_") and getattr(check, "__module__", "") == module.__name__:
+                yield pytest.param(check, id=f"nb0{number}.{name}")
+
+
+def _count():
+    yield from itertools.count()
+
+
+ANSWERS = [None, float("nan"), float("inf"), -float("inf"), 10**400, 2**63, True, False, 0, -1, 1e308,
+           5e-324, "", "x" * 10**6, "(c)", np.ones(3), np.ones((2, 3)), np.array(5.0), np.array([np.nan]),
+           np.array(["a"]), [], [[]], [None], [Broken()], (Broken(), Broken()), (1, 2), (1, 2, 3), {},
+           {"a": 1}, {True: Broken(), False: Broken()}, {k: Broken() for k in "abcdef"}, set(), 1j,
+           _count(), (x for x in range(3)), Broken(), object(), print, b"x", Ellipsis, type,
+           lambda *a, **k: None, lambda *a, **k: Broken(), lambda *a, **k: 1 / 0,
+           lambda *a, **k: (np.ones(2), np.ones(3), np.ones(2)), lambda *a, **k: "x" * 10**6,
+           lambda *a, **k: _count(), lambda *a, **k: [Broken()], lambda *a, **k: (Broken(), Broken())]
+
+
+@pytest.mark.parametrize("check", all_checks())
+def test_any_answer_gets_a_short_feedback(check):
+    required = [p for p in inspect.signature(check).parameters.values() if p.default is inspect._empty]
+    for answer in ANSWERS:
+        for position in range(len(required)):
+            args = [0.5] * len(required)
+            args[position] = answer
+            feedback = check(*args)
+            assert isinstance(feedback, Feedback), (answer, feedback)
+            assert len(feedback.message) <= 1000, (answer, len(feedback.message))
+
+
+def sample_messages(check):
+    """The messages the check gives to a spread of answers (right ones included)."""
+    required = len([p for p in inspect.signature(check).parameters.values() if p.default is inspect._empty])
+    for answer in ANSWERS[:30]:
+        yield check(*[answer] * required).message
+
+
+@pytest.mark.parametrize("check", all_checks())
+def test_messages_read_as_the_tail_of_not_yet(check):
+    """'✗ Not yet: <message>': a message starts in lower case (or with a symbol or a number) and
+    ends a sentence, and a placeholder hint starts a sentence of its own after 'no answer yet.'."""
+    for message in sample_messages(check):
+        assert message and not message[0].isupper() and message[-1] in ".?!)", message
+        if message.startswith("no answer yet. "):
+            hint = message[len("no answer yet. "):]
+            assert hint[0].isupper(), message
