@@ -7,6 +7,7 @@
 #   make nav         rewrite the navigation cells of the notebooks
 #   make lock        re-freeze constraints.txt after changing requirements.txt
 #   make browser-check  run notebooks and drag a slider in real JupyterLab + headless Chromium
+#   make mutation    mutation testing of chosen course_lib modules (slow; not in make test)
 SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
