@@ -1,12 +1,17 @@
 """The setup files agree with each other: conda/Binder users get what pip users get."""
 from __future__ import annotations
 
+import os
 import re
 import subprocess
+import time
+import tomllib
 from pathlib import Path
 
+import pytest
 import yaml
 from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -26,9 +31,27 @@ def test_environment_yml_lists_the_same_packages_and_versions():
     assert conda_pip_requirements() == pip_requirements()
 
 
-def test_environment_yml_uses_python_311_and_installs_the_course():
+def supported_pythons() -> list[str]:
+    """The versions scripts/bootstrap.sh accepts (its SUPPORTED line)."""
+    text = (ROOT / "scripts" / "bootstrap.sh").read_text()
+    return re.search(r'^SUPPORTED="([^"]+)"$', text, re.M).group(1).split()
+
+
+def test_python_versions_agree_across_bootstrap_pyproject_readme_and_environment_yml():
+    versions = supported_pythons()
+    assert versions == ["3.11", "3.12", "3.13"]  # TensorFlow 2.21's wheels (issue 17)
+    with open(ROOT / "pyproject.toml", "rb") as f:
+        spec = SpecifierSet(tomllib.load(f)["project"]["requires-python"])
+    for minor in range(6, 20):
+        assert (f"3.{minor}" in versions) == spec.contains(f"3.{minor}.0"), f"3.{minor}: {spec}"
+    assert "Python 3.11, 3.12 or 3.13" in (ROOT / "README.md").read_text()
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
-    assert "python=3.11" in env["dependencies"]
+    pythons = [d for d in env["dependencies"] if isinstance(d, str) and d.startswith("python=")]
+    assert pythons == ["python=3.11"] and pythons[0][7:] in versions  # one version for conda/Binder
+
+
+def test_environment_yml_installs_the_course():
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
     pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict) and "pip" in d)
     assert "-e ." in pip_section
 
@@ -59,3 +82,63 @@ def test_readme_opens_with_the_two_commands_and_ci_runs_the_test_one():
 
 def test_bootstrap_script_is_valid_bash():
     subprocess.run(["bash", "-n", str(ROOT / "scripts" / "bootstrap.sh")], check=True)
+
+
+def fake_pythons(tmp_path, versions: dict[str, str]) -> Path:
+    """A bin folder of fake interpreters (each prints its version), plus the tools bootstrap needs."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for name, version in versions.items():
+        path = bin_dir / name
+        path.write_text(f"#!/bin/sh\necho {version}\n" if version else "#!/bin/sh\nexit 127\n")
+        path.chmod(0o755)
+    for tool in ("dirname",):
+        (bin_dir / tool).symlink_to(subprocess.run(["bash", "-c", f"command -v {tool}"],
+                                                   capture_output=True, text=True).stdout.strip())
+    return bin_dir
+
+
+def which_python(bin_dir: Path, python: str | None = None):
+    env = {"PATH": str(bin_dir), "HOME": os.environ.get("HOME", "/")}
+    if python:
+        env["PYTHON"] = python
+    start = time.perf_counter()
+    result = subprocess.run(["/bin/bash", str(ROOT / "scripts" / "bootstrap.sh"), "--which-python"],
+                            capture_output=True, text=True, env=env)
+    return result, time.perf_counter() - start
+
+
+@pytest.mark.parametrize("found, chosen", [
+    ({"python3.11": "3.11", "python3.12": "3.12", "python3.13": "3.13"}, "python3.13"),  # the newest
+    ({"python3": "3.12", "python3.11": "3.11"}, "python3"),
+    ({"python3.13": "", "python3.12": "", "python3.11": "3.11"}, "python3.11"),  # inactive pyenv shims
+    ({"python3": "3.14", "python": "3.11"}, "python"),
+])
+def test_bootstrap_picks_the_newest_supported_python(tmp_path, found, chosen):
+    result, _ = which_python(fake_pythons(tmp_path, found))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == chosen
+
+
+def test_bootstrap_uses_python_when_set_even_if_a_newer_one_is_found(tmp_path):
+    bin_dir = fake_pythons(tmp_path, {"python3.13": "3.13", "python3.12": "3.12"})
+    result, _ = which_python(bin_dir, "python3.12")
+    assert result.returncode == 0 and result.stdout.strip() == "python3.12"
+
+
+@pytest.mark.parametrize("found, python, named", [
+    ({"python3": "3.14", "python3.10": "3.10"}, None, "found: python3 (3.14)"),
+    ({"python3.13": "3.13", "python3.10": "3.10"}, "python3.10", "PYTHON=python3.10 is Python 3.10"),
+    ({"python3.13": "3.13", "python3.14": "3.14"}, "python3.14", "PYTHON=python3.14 is Python 3.14"),
+    ({"python3.13": "3.13"}, "python9", "PYTHON=python9: no such command"),
+    ({}, None, "found: none"),
+])
+def test_bootstrap_refuses_other_pythons_at_once_saying_which_work_why_and_how(tmp_path, found, python,
+                                                                                 named):
+    result, seconds = which_python(fake_pythons(tmp_path, found), python)
+    assert result.returncode == 1 and not result.stdout
+    assert seconds < 5
+    message = result.stderr
+    assert named in message
+    assert "Python 3.11, 3.12 or 3.13" in message and "TensorFlow 2.21" in message and "wheels" in message
+    assert "python.org" in message and "pyenv install" in message and "PYTHON=/path/to/" in message
