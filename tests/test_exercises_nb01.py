@@ -98,3 +98,118 @@ def test_standardize_with_the_sample_std_passes_with_a_note():
 def test_standardize_wrong(fn, words):
     fb = nb01.check_standardize(fn)
     assert not fb.ok and words in fb.message
+
+
+# ---- every accepted form, every kind of wrong answer ------------------------------------------
+
+HINT_WORDS = {"a": "SGD minimizes the training loss", "c": "changing the model",
+              "d": "quantization", "e": "picking a hyperparameter", "f": "measuring the final model"}
+OTHER_ROLE = {"a": "evaluation", "b": "tuning", "c": "evaluation", "d": "tuning", "e": "evaluation",
+              "f": "tuning"}
+
+
+@pytest.mark.parametrize("letter", sorted(RIGHT_ROLES))
+def test_roles_each_single_wrong_letter_is_named(letter):
+    fb = nb01.check_roles({**RIGHT_ROLES, letter: OTHER_ROLE[letter]})
+    assert fb.ok is False and fb.message.startswith(f"({letter}) ")
+    assert HINT_WORDS.get(letter, "not right yet") in fb.message
+    assert [f"({k})" in fb.message for k in RIGHT_ROLES].count(True) == 1     # only that one
+
+
+def test_roles_accepts_letter_keys_written_like_the_options():
+    assert nb01.check_roles({f"({k})": v for k, v in RIGHT_ROLES.items()}).ok is True
+    assert nb01.check_roles({k.upper(): v for k, v in RIGHT_ROLES.items()}).ok is True
+    fb = nb01.check_roles({**RIGHT_ROLES, "(a)": "tuning"})                      # a given twice
+    assert fb.ok is False and "same letter" in fb.message
+
+
+def test_roles_swapped_pairs_and_the_two_optimizations():
+    swapped = {**RIGHT_ROLES, "a": "optimization (efficiency)", "d": "optimization (loss)"}
+    fb = nb01.check_roles(swapped)
+    assert fb.ok is False and "(a)" in fb.message and "(d)" in fb.message
+    fb = nb01.check_roles({**RIGHT_ROLES, "b": "tuning", "e": "evaluation"})
+    assert fb.ok is False and "(b) not right yet" in fb.message and "(e)" in fb.message
+    fb = nb01.check_roles({**RIGHT_ROLES, "d": "optimization", "a": "optimisation"})
+    assert fb.ok is False and fb.message.startswith("a, d: which sense")
+
+
+@pytest.mark.parametrize("value", [None, 3, float("nan"), ["tuning"], "", "training"])
+def test_roles_unreadable_values(value):
+    fb = nb01.check_roles({**RIGHT_ROLES, "c": value})
+    assert fb.ok is False and fb.message.startswith("c: answer one of evaluation, tuning")
+
+
+@pytest.mark.parametrize("epoch", [5, 5.0, "5", np.int64(5), np.float64(5.0)])
+@pytest.mark.parametrize("gap", [0.20, 0.2049, 0.1951, "0.2", np.float32(0.2)])
+def test_best_epoch_every_form_and_the_edges_of_the_tolerance(epoch, gap):
+    # gap = val_loss[4] - loss[4] = 0.42 - 0.22 = 0.20, accepted within 0.005 (2 decimals)
+    assert nb01.check_best_epoch(epoch, gap).ok is True
+
+
+@pytest.mark.parametrize("gap", [0.2051, 0.1949, 0.21, 0.19, 0.25, 0.0, 0.42, 0.22])
+def test_best_epoch_gap_just_outside_the_tolerance(gap):
+    # 0.2051 is 0.0051 away: refused now, accepted by a tolerance loosened tenfold (0.05)
+    fb = nb01.check_best_epoch(5, gap)
+    assert fb.ok is False and "the epoch is right" in fb.message
+
+
+@pytest.mark.parametrize("gap, words", [(-0.2, "sign"), (-0.2049, "sign"), (0.44, "last epoch"),
+                                        (0.4449, "last epoch"), (0.4351, "last epoch"), (-0.1949, "the epoch is right"),
+                                        (0.4349, "the epoch is right"), (0.4451, "the epoch is right")])
+def test_best_epoch_gap_near_misses_have_their_own_tolerance(gap, words):
+    fb = nb01.check_best_epoch(5, gap)
+    assert fb.ok is False and words in fb.message
+
+
+@pytest.mark.parametrize("epoch, words", [
+    (4, "index in the list"), (6, "not the lowest"), (3, "not the lowest"), (1, "not the lowest"),
+    (8, "training* loss"), (7, "not the lowest"), (0, "not the lowest"), (9, "not the lowest"),
+    (-1, "not the lowest")])
+def test_best_epoch_wrong_epochs(epoch, words):
+    fb = nb01.check_best_epoch(epoch, 0.20)
+    assert fb.ok is False and words in fb.message
+
+
+def test_best_epoch_index_message_names_the_right_epoch():
+    assert "the best epoch is 5" in nb01.check_best_epoch(4, 0.2).message
+
+
+@pytest.mark.parametrize("epoch, gap", [
+    (0.20, 5), (5.5, 0.2), (True, 0.2), (5, True), (float("nan"), 0.2), (5, float("nan")),
+    (5, float("inf")), (10**400, 0.2), ([5], 0.2), (5, [0.2]), ((5, 0.2), 0.2), (5, "a lot")])
+def test_best_epoch_wrong_types(epoch, gap):
+    fb = nb01.check_best_epoch(epoch, gap)
+    assert fb.ok is False and "give a whole number and a number" in fb.message
+
+
+def test_best_epoch_placeholders():
+    for epoch, gap in [(None, 0.2), (5, None), (None, None)]:
+        fb = nb01.check_best_epoch(epoch, gap)
+        assert fb.ok is False and fb.message.startswith("no answer yet. Give the epoch")
+
+
+@pytest.mark.parametrize("answer", ["c", "C", "(c)", "c)", " (C). ", np.str_("c")])
+def test_what_to_report_accepts_the_letter_as_the_options_print_it(answer):
+    fb = nb01.check_what_to_report(answer)
+    assert fb.ok is True and "unbiased" in fb.message
+
+
+@pytest.mark.parametrize("answer, words", [
+    ("(a)", "chosen* by the test set"), ("B", "optimistic"), ("d)", "average quality"),
+    ("cat", "one letter"), ("e", "one letter"), ("", "one letter"), (3, "one letter"),
+    (["c"], "one letter"), (float("nan"), "one letter"), (True, "one letter"), ("(c) (d)", "one letter"),
+    ("the test accuracy of the model with the best validation accuracy", "one letter")])
+def test_what_to_report_wrong(answer, words):
+    fb = nb01.check_what_to_report(answer)
+    assert fb.ok is False and words in fb.message
+
+
+def test_standardize_placeholders_and_shapes_are_not_right():
+    for fn in (None, "scale", 3):
+        assert nb01.check_standardize(fn).ok is False
+    fb = nb01.check_standardize(lambda a, b: (a, b))                           # unscaled
+    assert fb.ok is False and "not yet" in fb.message
+    fb = nb01.check_standardize(lambda a, b: _scale(a, b, a)[::-1])           # swapped outputs
+    assert fb.ok is False and "shaped like the inputs" in fb.message
+    fb = nb01.check_standardize(lambda a, b: (_scale(a, b, a)[0] * 1.01, _scale(a, b, a)[1]))
+    assert fb.ok is False                                                      # 1 % off: not allclose
