@@ -196,8 +196,147 @@ def test_bad_data_and_params():
         (lambda: model.init_params(42), "rng must be a numpy Generator"),
     ]
     for call, message in cases:
-        with pytest.raises(ValueError, match=message):
+        with pytest.raises((ValueError, TypeError), match=message):
             call()
+
+
+KIND_MODELS = {"linear": LinearRegression(2), "logistic": LogisticRegression(2), "softmax": SoftmaxRegression(2, 3),
+               "mlp": MLP(2, 3, 3)}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("method", ["loss", "loss_and_grad", "metric"])
+@pytest.mark.parametrize("y, message", [
+    ([0, 1, 2.5], "integer class labels|binary labels"),
+    ([0, 1, -1], r"integer class labels in \[0, 2\]|binary labels"),
+    ([0, 1, 1e19], r"got values in \[0, 1e\+19\]|binary labels"),
+    ([0, 1, 10**30], "y must be numeric|integer class labels|binary labels"),
+    ([0, 1, np.nan], "y must contain only finite values"),
+    ([0, 1, None], "y must be"),
+    (["0", "1", "1"], "y must be numeric"),
+    ([[0], [1], [1]], "y must have 1 dimension"),
+    (1, "y must have 1 dimension"),
+    ([0, 1], "same number of samples"),
+])
+def test_every_method_refuses_bad_labels(kind, method, y, message):
+    model = KIND_MODELS[kind]
+    params = model.init_params(np.random.default_rng(0))
+    if kind == "linear" and "label" in message:       # any finite real is a regression target
+        getattr(model, method)(params, np.ones((3, 2)), np.asarray(y, dtype=float))
+        return
+    if kind == "linear" and "1e+19" in message:
+        return
+    with pytest.raises((ValueError, TypeError), match=message):
+        getattr(model, method)(params, np.ones((3, 2)), y)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("X, message", [
+    (np.ones(2), "X must have 2 dimension"), (np.array(1.0), "X must have 2 dimension"),
+    (np.ones((1, 2, 2)), "X must have 2 dimension"), (np.ones((1, 3)), "X must have 2 features"),
+    (np.zeros((0, 2)), "X must not be empty"), ([[1.0, None]], "X must be"), ([["a", "b"]], "X must be numeric"),
+    ([[1.0, np.inf]], "X must contain only finite values"),
+])
+def test_every_method_refuses_bad_inputs(kind, X, message):
+    model = KIND_MODELS[kind]
+    params = model.init_params(np.random.default_rng(0))
+    y = np.zeros(len(np.atleast_2d(X)), dtype=int) if np.ndim(X) == 2 else np.zeros(1, dtype=int)
+    with pytest.raises((ValueError, TypeError), match=message):
+        model.predict(params, X)
+    for method in ("loss", "loss_and_grad", "metric"):
+        with pytest.raises((ValueError, TypeError), match=message):
+            getattr(model, method)(params, X, y)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_method_refuses_bad_params(kind):
+    model = KIND_MODELS[kind]
+    good = model.init_params(np.random.default_rng(0))
+    key = next(iter(good))
+    bad = [({k: v for k, v in good.items() if k != key}, "params must be a dict with keys"),
+           (good | {"extra": np.ones(1)}, "params must be a dict with keys"),
+           (None, "params must be a dict with keys"), ([1.0], "params must be a dict with keys"),
+           (good | {key: None}, rf"params\['{key}'\] must be"),
+           (good | {key: np.full(good[key].shape, np.nan)}, rf"params\['{key}'\] must contain only finite"),
+           (good | {key: np.ones(good[key].shape, dtype=bool)}, rf"params\['{key}'\] must hold real numbers"),
+           (good | {key: np.ones((7, 7))}, rf"params\['{key}'\] must have shape")]
+    for params, message in bad:
+        for call in (lambda: model.predict(params, np.ones((1, 2))), lambda: model.loss(params, np.ones((1, 2)), [0]),
+                     lambda: model.loss_and_grad(params, np.ones((1, 2)), [0]),
+                     lambda: model.metric(params, np.ones((1, 2)), [0]), lambda: model.check_params(params)):
+            with pytest.raises((ValueError, TypeError), match=message):
+                call()
+    with pytest.raises(TypeError, match="^rng must be a numpy Generator"):
+        model.init_params(None)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_overflow_is_refused_naming_the_inputs_not_returned_as_inf(kind):
+    # finite inputs whose products overflow float64: a clear error, never a silent inf or nan
+    model = KIND_MODELS[kind]
+    params = {k: np.full(v.shape, 1e200) for k, v in model.init_params(np.random.default_rng(0)).items()}
+    X, y = np.full((2, 2), 1e200), np.array([0, 1])
+    calls = [lambda: model.loss(params, X, y), lambda: model.loss_and_grad(params, X, y)]
+    if kind != "logistic":   # a sigmoid saturates at 0 or 1 without overflowing
+        calls.append(lambda: model.predict(params, X))
+    for call in calls:
+        with pytest.raises(ValueError, match=r"overflowed to nan/inf: X, y or params hold values too large"):
+            call()
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_one_sample_and_one_feature(kind):
+    # the smallest problem: n = 1, d = 1; gradients still match finite differences
+    model = {"linear": LinearRegression(1), "logistic": LogisticRegression(1), "softmax": SoftmaxRegression(1, 2),
+             "mlp": MLP(1, 1, 2)}[kind]
+    params = {k: np.full(shape, 0.3) for k, shape in model.param_shapes().items()}
+    X, y = np.array([[0.7]]), np.array([1])
+    loss, grads = model.loss_and_grad(params, X, y)
+    numeric = numeric_grad(model, params, X, y)
+    for key in params:
+        np.testing.assert_allclose(grads[key], numeric[key], rtol=1e-5, atol=1e-8)
+    if kind == "linear":   # (0.3 * 0.7 + 0.3 - 1)^2 = 0.49^2
+        assert loss == pytest.approx(0.49**2, rel=1e-14)
+    assert model.predict(params, X).shape == ((1,) if kind in ("linear", "logistic") else (1, 2))
+
+
+def test_constructor_sizes_are_bounded():
+    for make, message in [(lambda: LinearRegression(10**30), "n_features must be an integer >= 1 and <= 100000"),
+                          (lambda: MLP(10**5, 10**5, 10), r"make 10001100010 parameters; at most 10000000"),
+                          (lambda: SoftmaxRegression(10**4, 10**4), "at most 10000000"),
+                          (lambda: LogisticRegression(True), "n_features must be an integer"),
+                          (lambda: MLP(2, 3, 1), "n_classes must be an integer >= 2")]:
+        with pytest.raises(ValueError, match=message):
+            make()
+
+
+def test_helpers_check_their_arguments():
+    from course_lib.models import glorot_uniform
+    assert sigmoid(np.zeros(0)).shape == (0,) and float(sigmoid(np.array(0.0))) == 0.5   # empty and 0-d
+    assert sigmoid(np.float32([1.0])).dtype == np.float32
+    for bad, message in [(None, "z must be numeric"), ([np.nan], "z must contain only finite"), (["a"], "z must be")]:
+        for f in (sigmoid, softmax):
+            with pytest.raises((ValueError, TypeError), match=message):
+                f(bad)
+    with pytest.raises(ValueError, match="z must have 1 or 2 or 3 dimension"):
+        softmax(np.array(1.0))
+    with pytest.raises(TypeError, match="^rng must be a numpy Generator"):
+        glorot_uniform(0, 2, 2)
+    with pytest.raises(ValueError, match="^n_out must be an integer >= 1"):
+        glorot_uniform(np.random.default_rng(0), 2, 0)
+    with pytest.raises(ValueError, match="^n_in \\* n_out must be at most"):
+        glorot_uniform(np.random.default_rng(0), 10**5, 10**5)
+
+
+def test_logistic_accuracy_at_a_logit_of_exactly_zero_counts_as_negative():
+    # p = sigmoid(0) = 0.5 exactly; Keras's BinaryAccuracy predicts 1 only for p > 0.5 (threshold 0.5)
+    model = LogisticRegression(1)
+    params = {"W": np.ones((1, 1)), "b": np.zeros(1)}
+    X = np.array([[0.0], [0.0], [1e-300], [-1e-300]])
+    assert model.predict(params, X)[0] == 0.5
+    assert model.metric(params, X[:2], [0, 1]) == 0.5            # predicted 0: right for 0, wrong for 1
+    assert model.metric(params, X[:2], [0, 0]) == 1.0
+    assert model.metric(params, X[2:], [1, 0]) == 1.0            # the tiniest logits decide by their sign
 
 
 # ---- agreement with TensorFlow -------------------------------------------------------------
@@ -230,6 +369,20 @@ def test_loss_and_gradient_match_gradient_tape(kind, dtype, rtol, atol):
             np.testing.assert_allclose(grads[key], tf_grads[key], rtol=rtol, atol=atol, err_msg=key)
         np.testing.assert_allclose(model.predict(params, X), np.asarray(net(X.astype(dtype))).reshape(
             model.predict(params, X).shape), rtol=rtol, atol=atol)
+
+
+@pytest.mark.tf
+def test_logistic_accuracy_at_a_logit_of_exactly_zero_matches_keras_binary_accuracy():
+    import keras
+    model = LogisticRegression(1)
+    params = {"W": np.ones((1, 1)), "b": np.zeros(1)}
+    X = np.array([[0.0], [0.0], [2.0], [-2.0], [0.0]])
+    y = np.array([1, 0, 1, 1, 0])
+    p = model.predict(params, X)
+    keras_acc = keras.metrics.BinaryAccuracy(threshold=0.5)
+    keras_acc.update_state(y.astype("float64"), p)
+    assert model.metric(params, X, y) == pytest.approx(float(keras_acc.result())) == 0.6   # 0.5 counts as 0
+    assert keras.metrics.BinaryAccuracy().threshold == 0.5      # the default the course relies on
 
 
 @pytest.mark.tf
