@@ -79,15 +79,16 @@ class EpochCurves:
     def __post_init__(self) -> None:
         if not isinstance(self.metric, str):
             raise TypeError(f"metric must be a log name (str), got {type(self.metric).__name__}")
-        n = len(_curve("train", self.train))
-        for name in ("epochs", "train", "val", "gap"):
-            arr = (check_array(name, self.epochs, ndim=1, dtype=np.int64) if name == "epochs"
-                   else _curve(name, getattr(self, name)))
+        epochs = check_array("epochs", self.epochs, ndim=1, dtype=np.int64)
+        n = len(epochs)
+        if not np.array_equal(epochs, np.arange(n)):
+            raise ValueError(f"epochs must be 0, 1, ..., {n - 1}, got {epochs.tolist()[:5]}...")
+        object.__setattr__(self, "epochs", epochs)
+        for name in ("train", "val", "gap"):
+            arr = _curve(name, getattr(self, name))
             if len(arr) != n:
-                raise ValueError(f"{name} must have one value per epoch ({n}), got {len(arr)}")
+                raise ValueError(f"{name} must have one value per epoch (epochs has {n}), got {len(arr)}")
             object.__setattr__(self, name, arr)
-        if not np.array_equal(self.epochs, np.arange(n)):
-            raise ValueError(f"epochs must be 0, 1, ..., {n - 1}, got {self.epochs.tolist()[:5]}...")
         best = check_int("best_epoch", self.best_epoch, low=0, high=n - 1)
         if not np.isfinite(self.val[best]):
             raise ValueError(f"best_epoch must be an epoch with a finite val, got {best} (val {self.val[best]})")

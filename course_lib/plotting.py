@@ -51,4 +51,4 @@ def log_or_linear(values) -> str:
     v = v[np.isfinite(v) & (v > 0)]
     if v.size == 0:
         return "linear"
-    return "log" if v.max() > 100 * v.min() else "linear"
+    return "log" if v.max() / 100 > v.min() else "linear"

@@ -20,8 +20,16 @@ MAX_NOISE = 1e150
 MAX_CONDITION = 1e8
 
 
-def _size(name: str, value, *, low: int, per_row: int = 1) -> int:
-    return check_int(name, value, low=low, high=MAX_VALUES // per_row)
+def _size(name: str, value, *, low: int) -> int:
+    return check_int(name, value, low=low, high=MAX_VALUES)
+
+
+def _check_total(rows: tuple[str, int], columns: tuple[str, int]) -> None:
+    """``rows * columns`` numbers at most ``MAX_VALUES``; the message names both arguments."""
+    (r_name, r), (c_name, c) = rows, columns
+    if r * c > MAX_VALUES:
+        raise ValueError(f"{r_name} * {c_name} must be <= MAX_VALUES = {MAX_VALUES} numbers, got "
+                         f"{r_name}={r} and {c_name}={c}")
 
 
 @dataclass(frozen=True)
@@ -52,8 +60,9 @@ def make_linear_regression(n_samples: int = 100, n_features: int = 1, *, noise: 
 
     Bounds: ``n_samples * n_features <= MAX_VALUES`` (10**7), ``0 <= noise <= MAX_NOISE`` (1e150).
     """
+    n_samples = _size("n_samples", n_samples, low=1)
     n_features = _size("n_features", n_features, low=1)
-    n_samples = _size("n_samples", n_samples, low=1, per_row=n_features)
+    _check_total(("n_samples", n_samples), ("n_features", n_features))
     noise = check_real("noise", noise, low=0, high=MAX_NOISE)
     rng = np.random.default_rng(check_int("seed", seed, low=0))
     w = rng.normal(0.0, 2.0, n_features)
@@ -86,7 +95,8 @@ def polynomial_features(x, degree: int) -> np.ndarray:
     [[2.0, 4.0, 8.0]]
     """
     x = check_array("x", x, ndim=1)
-    degree = check_int("degree", degree, low=1, high=max(1, MAX_VALUES // len(x)))
+    degree = check_int("degree", degree, low=1, high=MAX_VALUES)
+    _check_total(("len(x)", len(x)), ("degree", degree))
     with np.errstate(over="ignore"):
         powers = x[:, None] ** np.arange(1, degree + 1)
     if not np.all(np.isfinite(powers)):

@@ -276,7 +276,7 @@ def test_result_dataclasses_check_their_fields():
     assert EpochCurves(**ok).epochs.dtype == np.int64
     for change, message in [(dict(metric=None), "^metric must be a log name"),
                             (dict(epochs=[0, 2]), "^epochs must be 0, 1"),
-                            (dict(train=[1.0]), "^epochs must have one value per epoch"),
+                            (dict(train=[1.0]), r"^train must have one value per epoch \(epochs has 2\), got 1"),
                             (dict(gap=[None, 1.0]), "^gap must be numeric"),
                             (dict(best_epoch=2), "^best_epoch must be an integer >= 0 and <= 1"),
                             (dict(best_epoch=0), "^best_epoch must be an epoch with a finite val"),

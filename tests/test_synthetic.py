@@ -133,8 +133,11 @@ def test_quadratic_bowl_of_any_dimension_and_nearly_symmetric_matrices():
 def test_generators_enforce_their_documented_bounds():
     from course_lib.synthetic import MAX_CONDITION, MAX_NOISE, MAX_VALUES
     assert (MAX_VALUES, MAX_NOISE, MAX_CONDITION) == (10**7, 1e150, 1e8)
-    with pytest.raises(ValueError, match=r"^n_samples must be an integer >= 1 and <= 1000000"):
+    with pytest.raises(ValueError, match=r"^n_samples \* n_features must be <= MAX_VALUES = 10000000 "
+                                         r"numbers, got n_samples=1000001 and n_features=10"):
         make_linear_regression(10**6 + 1, 10)                        # 10**7 numbers at most
+    with pytest.raises(ValueError, match=r"^n_features must be an integer >= 1 and <= 10000000"):
+        make_linear_regression(1, 10**7 + 1)
     assert make_linear_regression(10**6, 10).X.shape == (10**6, 10)
     with pytest.raises(ValueError, match=r"^n_samples must be an integer >= 2 and <= 10000000"):
         make_sine_regression(10**30)
@@ -142,8 +145,9 @@ def test_generators_enforce_their_documented_bounds():
         make_linear_regression(5, noise=1e151)
     big = make_linear_regression(100, noise=MAX_NOISE, seed=1)
     assert np.all(np.isfinite(big.y)) and np.all(np.isfinite(big.y ** 2))
-    with pytest.raises(ValueError, match=r"^degree must be an integer >= 1 and <= 5000000"):
-        polynomial_features([1.0, 2.0], 5_000_001)
+    with pytest.raises(ValueError, match=r"^len\(x\) \* degree must be <= MAX_VALUES"):
+        polynomial_features([1.0, -1.0], 5_000_001)
+    assert polynomial_features([1.0, -1.0], 5_000_000).shape == (2, 5_000_000)
     with pytest.raises(ValueError, match=r"^x \*\* degree overflows float64"):
         polynomial_features([1e200, 1.0], 2)
     assert polynomial_features([5e-324], 2).tolist() == [[5e-324, 0.0]]   # underflow is exact 0
