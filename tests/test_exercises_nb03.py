@@ -128,3 +128,142 @@ def test_gradient_descent_early_stop_mistakes():
                         (budget_off_by_one, "steps must be 10, got 9")]:
         feedback = check_gradient_descent(func)
         assert not feedback.ok and words in feedback.message, (words, feedback)
+
+
+# ---- tolerances, forms, neighbouring answers, wrong types -------------------------------------
+
+@pytest.mark.parametrize("answer", [2 / LAMBDA_MAX * 1.009, 2 / LAMBDA_MAX * 0.991, str(2 / LAMBDA_MAX),
+                                    np.float32(2 / LAMBDA_MAX), np.array(2 / LAMBDA_MAX), "0.149"])
+def test_stable_learning_rate_accepted_forms_and_tolerance(answer):
+    assert check_stable_learning_rate(answer).ok is True
+
+
+@pytest.mark.parametrize("answer", [2 / LAMBDA_MAX * 1.011, 2 / LAMBDA_MAX * 0.989, 0.151, 0.147])
+def test_stable_learning_rate_just_outside_the_tolerance(answer):
+    # 1.1 % off: refused now, accepted by a tolerance loosened tenfold
+    fb = check_stable_learning_rate(answer)
+    assert fb.ok is False and "is not 2/λ_max" in fb.message
+
+
+def test_stable_learning_rate_two_over_the_trace():
+    # the Hessian (2/5) [[30, 10], [10, 5]] = [[12, 4], [4, 2]] has trace 14: 2/trace = 1/7, 4 % below 2/λ_max
+    fb = check_stable_learning_rate(2 / 14)
+    assert fb.ok is False and "2/trace(A)" in fb.message and "largest" in fb.message
+    assert check_stable_learning_rate(2 / 14 * 1.009).ok is False
+
+
+def test_stable_learning_rate_near_miss_tolerances():
+    assert "zig-zagging" in check_stable_learning_rate(1 / LAMBDA_MAX * 1.009).message
+    assert "zig-zagging" not in check_stable_learning_rate(1 / LAMBDA_MAX * 1.011).message
+    assert "smallest eigenvalue" in check_stable_learning_rate(2 / LAMBDA_MIN * 0.991).message
+
+
+def test_stable_learning_rate_generic_message_quotes_the_hessian_entries():
+    # sum x^2 = 0 + 1 + 4 + 9 + 16 = 30, sum x = 10, n = 5
+    fb = check_stable_learning_rate(0.5)
+    assert "0.5 is not 2/λ_max" in fb.message and "Σx² = 30, Σx = 10, n = 5" in fb.message
+
+
+@pytest.mark.parametrize("answer", [float("nan"), float("inf"), [0.149], (0.149,), {}, 1j, "fast", False])
+def test_stable_learning_rate_wrong_types(answer):
+    fb = check_stable_learning_rate(answer)
+    assert fb.ok is False and "give one number" in fb.message
+
+
+def test_stable_learning_rate_right_message_quotes_lambda_max():
+    assert f"λ_max = {LAMBDA_MAX:.3f}" in check_stable_learning_rate(2 / LAMBDA_MAX).message
+
+
+@pytest.mark.parametrize("answer", [66, 66.0, "66", np.int64(66), np.float32(66)])
+def test_steps_to_converge_forms(answer):
+    fb = check_steps_to_converge(answer)
+    assert fb.ok is True and "t ≥ 65.56" in fb.message     # log(1e-3) / log(0.9) = 65.56
+
+
+@pytest.mark.parametrize("answer, words", [
+    (67, "not yet"), (64, "not yet"), (65, "0.9^65 = 0.00106"), (0, "not yet"), (-66, "not yet"),
+    (2, "not yet"), (1, "flat one"), (33, "factor of the loss"), (34, "not yet"),
+    (True, "whole number"), (65.56, "whole number"), (float("nan"), "whole number"),
+    (10**400, "whole number"), ([66], "whole number")])
+def test_steps_to_converge_wrong(answer, words):
+    fb = check_steps_to_converge(answer)
+    assert fb.ok is False and words in fb.message
+
+
+def _returning(value):
+    return lambda grad, theta, learning_rate, tol, max_steps: value
+
+
+@pytest.mark.parametrize("func, words", [
+    (_returning((np.ones(2), np.array([66, 1]), True)), "steps must be a whole number"),
+    (_returning((np.ones(2), 66.5, True)), "steps must be a whole number"),
+    (_returning((np.ones(2), 66, np.array([True, False]))), "converged must be True or False"),
+    (_returning((np.ones(2), 66, "yes")), "converged must be True or False"),
+    (_returning((np.ones(2), 66, 1)), "converged must be True or False"),
+    (_returning(("theta", 66, True)), "theta must be the last iterate"),
+    (_returning((np.ones(3), 66, True)), "theta must be the last iterate"),
+    (_returning((None, 66, True)), "theta must be the last iterate"),
+    (_returning([np.ones(2), 66, True]), "return a tuple"),
+    (_returning((np.ones(2), 66)), "return a tuple"),
+    (print, "return a tuple"),
+])
+def test_gradient_descent_results_of_the_wrong_kind(func, words):
+    fb = check_gradient_descent(func)
+    assert fb.ok is False and words in fb.message
+
+
+def test_gradient_descent_numpy_results_are_accepted():
+    def numpy_typed(grad, theta, learning_rate, tol, max_steps):
+        theta, steps, ok = reference(grad, theta, learning_rate, tol, max_steps)
+        return theta.tolist(), np.int64(steps), np.bool_(ok)
+
+    assert check_gradient_descent(numpy_typed).ok is True
+
+
+def test_gradient_descent_off_by_one_early_and_tight_budget():
+    def one_early(grad, theta, learning_rate, tol, max_steps):
+        theta, steps, ok = reference(grad, theta, learning_rate, tol, max_steps)
+        return theta, steps - 1 if ok else steps, ok
+
+    fb = check_gradient_descent(one_early)
+    assert fb.ok is False and "you report 65 (one check early" in fb.message
+
+    def ignores_the_budget_in_the_count(grad, theta, learning_rate, tol, max_steps):
+        theta, steps, ok = reference(grad, theta, learning_rate, tol, max_steps)
+        return theta, steps if ok else steps + 1, ok
+
+    fb = check_gradient_descent(ignores_the_budget_in_the_count)
+    assert fb.ok is False and "the whole budget is spent: steps must be 10, got 11" in fb.message
+
+    def claims_convergence_on_the_budget(grad, theta, learning_rate, tol, max_steps):
+        theta, steps, ok = reference(grad, theta, learning_rate, tol, max_steps)
+        return theta, steps, ok or max_steps == 10
+
+    fb = check_gradient_descent(claims_convergence_on_the_budget)
+    assert fb.ok is False and "on a tight budget the criterion is never met" in fb.message
+
+
+def test_gradient_descent_diverging_run_reports():
+    def diverging_steps_wrong(grad, theta, learning_rate, tol, max_steps):
+        theta, steps, ok = reference(grad, theta, learning_rate, tol, max_steps)
+        return (theta, max_steps + 5, ok) if learning_rate > 0.2 else (theta, steps, ok)
+
+    fb = check_gradient_descent(diverging_steps_wrong)
+    assert fb.ok is False and "steps must be 40 (the whole budget)" in fb.message and "got 45" in fb.message
+    fb = check_gradient_descent(reference)
+    assert "divergence check" not in fb.message          # spent the whole budget: no note
+
+    def budget_exceeded_text(grad, theta, learning_rate, tol, max_steps):
+        raise RuntimeError("my own error")
+
+    fb = check_gradient_descent(budget_exceeded_text)
+    assert fb.ok is False and "raised RuntimeError: my own error" in fb.message
+
+
+def test_gradient_descent_stopped_by_its_own_budget_guard():
+    def forever(grad, theta, learning_rate, tol, max_steps):
+        while True:
+            theta = theta - learning_rate * grad(theta)
+
+    fb = check_gradient_descent(forever)
+    assert fb.ok is False and "kept going past max_steps = 500" in fb.message
