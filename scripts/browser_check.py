@@ -378,12 +378,9 @@ def check(notebook: Path, out_dir: Path) -> tuple[list[str], list[str]]:
 
                 # Only requests to other hosts are intercepted (a Python route handler for every
                 # request would stall the page whenever this script is not inside a Playwright call).
-                def block(r):
-                    outside.append(f"{r.request.method} {r.request.url[:200]}")
-                    r.abort()
-                context.route(LEAVES_LOOPBACK, block)
+                context.route(LEAVES_LOOPBACK, lambda r: r.abort())  # recorded by the "request" event
                 context.on("request", lambda r: None if not LEAVES_LOOPBACK.match(r.url)
-                           else outside.append(f"request {r.method} {r.url[:200]}"))
+                           else outside.append(f"{r.method} {r.url[:200]}"))
                 page = context.new_page()
                 page.on("console", lambda m: console.append(f"{m.text[:300]} ({m.location.get('url', '')[:120]})")
                         if m.type == "error" else None)
