@@ -6,7 +6,7 @@
 #   make bench       run the benchmark script and print its table
 #   make nav         rewrite the navigation cells of the notebooks
 #   make lock        re-freeze constraints.txt after changing requirements.txt
-#   make browser-check  run notebooks and drag a slider in real JupyterLab + headless Chromium
+#   make browser-check  run notebooks and move every widget control in real JupyterLab + headless Chromium
 #   make mutation    mutation testing of chosen course_lib modules (slow; not in make test)
 SHELL := /bin/bash
 VENV ?= .venv
@@ -34,6 +34,8 @@ setup:
 	@scripts/bootstrap.sh
 
 lab: setup
+	@# The course's offline settings (no update check, no news): jupyter-config/README.md
+	@$(PY) scripts/install_jupyter_config.py
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(LAB_ARGS)
 
 test: setup
