@@ -276,7 +276,7 @@ class _Loop:
         params = self.packer.views(w)
         loss = float(s.forward(params, s.X, s.y, False)[0])
         if s.regularizer is not None:
-            loss += sum(float(s.regularizer.penalty(params[k])) for k in s.model.weight_keys)
+            loss = self._regularize(params, loss, np.zeros_like(w))
         if not math.isfinite(loss):
             raise ValueError(f"the loss of the initial params on the training data is {loss}: X, y or "
                              "params hold values too large for the model's arithmetic (rescale the data, "
@@ -324,14 +324,21 @@ class _Loop:
         """Add the penalty to ``loss`` and its gradient into ``g`` (a fresh array, ours to change)."""
         reg, g_views = self.s.regularizer, self.packer.views(g)
         for key in self.s.model.weight_keys:
-            loss += float(reg.penalty(params[key]))
-            g_views[key] += reg.gradient(params[key])
+            try:
+                loss += float(reg.penalty(params[key]))
+                g_views[key] += reg.gradient(params[key])
+            except (ValueError, FloatingPointError):  # a regularizer refuses inf weights: divergence
+                if all(np.all(np.isfinite(v)) for v in params.values()):
+                    raise
+                return math.nan
         return loss
 
     def _prox(self, w, lr):
         w = w.copy()  # never change arrays that a callback may hold
         w_views = self.packer.views(w)
         for key in self.s.model.weight_keys:
+            if not np.all(np.isfinite(w_views[key])):  # the update overflowed: the next step reports it
+                return w
             w_views[key][...] = self.s.regularizer.prox(w_views[key], lr)
         return w
 
@@ -342,7 +349,7 @@ class _Loop:
             params = self.packer.views(w)
             val_loss, _, val_metric = s.forward(params, *s.validation_data, False)
             if s.regularizer is not None:
-                val_loss += sum(float(s.regularizer.penalty(params[k])) for k in s.model.weight_keys)
+                val_loss = self._regularize(params, val_loss, np.zeros_like(w))
             if not math.isfinite(val_loss):
                 self._validation_diverged(w, epoch, lr, val_loss)
             logs |= {"val_loss": val_loss, f"val_{s.model.metric_name}": val_metric}

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from course_lib.models import MLP, LinearRegression, SoftmaxRegression
+from course_lib.models import MLP, LinearRegression, LogisticRegression, SoftmaxRegression
 from course_lib.optim import SGD, Adam, GradientDescent
 from course_lib.training import (History, TrainingDiverged, batch_indices, batch_size_name, epoch_order,
                                  fit)
@@ -735,3 +735,110 @@ def test_tensorflow_twin_agrees_with_a_schedule_and_clipping():
     assert np.all(h.step_grad_norm > 0.5)  # clipping was active at every step
     np.testing.assert_allclose(h.step_loss, t.step_loss, rtol=1e-6)
     np.testing.assert_allclose(h.params["W1"], t.params["W1"], rtol=1e-5, atol=1e-7)
+
+
+# ---- fit_tf agrees with fit on every model, with regularizers, clipping and schedules ---------
+
+def _every_model_case(kind, n=40, d=5, k=3, seed=0):
+    rng = np.random.default_rng(seed)
+    model = {"linear": LinearRegression(d), "logistic": LogisticRegression(d), "softmax": SoftmaxRegression(d, k),
+             "mlp": MLP(d, 4, k)}[kind]
+    X = rng.standard_normal((n, d))
+    y = {"linear": X @ rng.standard_normal(d) + 0.5, "logistic": rng.integers(0, 2, n).astype(float)}.get(
+        kind, rng.integers(0, k, n))
+    return model, X, y, model.init_params(rng)
+
+
+def _config(name):
+    """(numpy optimizer, Keras optimizer factory, fit's rate arguments, extra fit args, batch size).
+
+    Hyper-parameters are exact in float32: Keras rounds them (and L1's factor) through float32."""
+    import keras
+
+    from course_lib.regularization import L1, L1L2, L2, ProximalL1
+    from course_lib.schedules import piecewise_constant
+    from course_lib.tf_twins.schedules import to_keras as schedule_to_keras
+    steps = piecewise_constant([3, 7], [0.125, 0.0625, 0.03125])
+    return {
+        "SGD, mini-batch": (SGD(), lambda: keras.optimizers.SGD(0.125), {"learning_rate": 0.125}, {}, 16),
+        "L2 + momentum, clipnorm": (SGD(0.5), lambda: keras.optimizers.SGD(0.125, momentum=0.5, clipnorm=0.25),
+                                    {"learning_rate": 0.125}, {"regularizer": L2(0.0625), "clipnorm": 0.25}, 16),
+        "L1L2 + Nesterov, clipvalue": (SGD(0.75, nesterov=True),
+                                       lambda: keras.optimizers.SGD(0.0625, momentum=0.75, nesterov=True,
+                                                                    clipvalue=0.125),
+                                       {"learning_rate": 0.0625},
+                                       {"regularizer": L1L2(2**-6, 2**-5), "clipvalue": 0.125}, 8),
+        "L1 + Adam, schedule, global_clipnorm": (
+            Adam(0.875, 1 - 2**-10), lambda: keras.optimizers.Adam(schedule_to_keras(steps), beta_1=0.875,
+                                                                    beta_2=1 - 2**-10, global_clipnorm=0.5),
+            {"schedule": steps}, {"regularizer": L1(2**-7), "global_clipnorm": 0.5}, 16),
+        "ProximalL1, batch GD": (GradientDescent(), lambda: keras.optimizers.SGD(0.25), {"learning_rate": 0.25},
+                                 {"regularizer": ProximalL1(2**-5)}, 40),
+        "SGD, B = 1": (SGD(), lambda: keras.optimizers.SGD(0.03125), {"learning_rate": 0.03125}, {}, 1),
+    }[name]
+
+
+CONFIGS = ["SGD, mini-batch", "L2 + momentum, clipnorm", "L1L2 + Nesterov, clipvalue",
+           "L1 + Adam, schedule, global_clipnorm", "ProximalL1, batch GD", "SGD, B = 1"]
+
+
+@pytest.mark.tf
+@pytest.mark.parametrize("kind", ["linear", "logistic", "softmax", "mlp"])
+@pytest.mark.parametrize("config", CONFIGS)
+def test_tensorflow_twin_agrees_on_every_model_and_configuration(kind, config):
+    # float64 on both sides: only summation order differs (observed ~1e-15 relative), rtol 1e-10
+    from course_lib.tf_twins.training import fit_tf
+    ours, keras_opt, rate, extra, batch = _config(config)
+    model, X, y, p0 = _every_model_case(kind, n=40 if batch != 1 else 12)
+    val = (X[:10] + 0.5, y[:10])
+    keras_extra = {"regularizer": extra["regularizer"]} if "regularizer" in extra else {}
+    h = fit(model, X, y, batch_size=batch, epochs=3, optimizer=ours, params=p0, rng=np.random.default_rng(5),
+            validation_data=val, **rate, **extra)
+    t = fit_tf(model, X, y, batch_size=batch, epochs=3, optimizer=keras_opt(), params=p0,
+               rng=np.random.default_rng(5), validation_data=val, dtype="float64", **keras_extra)
+    np.testing.assert_array_equal(h.batch_order, t.batch_order)
+    np.testing.assert_allclose(h.step_learning_rate, t.step_learning_rate, rtol=1e-15)
+    np.testing.assert_allclose(h.step_loss, t.step_loss, rtol=1e-10)
+    np.testing.assert_allclose(h.step_grad_norm, t.step_grad_norm, rtol=1e-9)
+    np.testing.assert_allclose(h.epoch_val_loss, t.epoch_val_loss, rtol=1e-10)
+    np.testing.assert_allclose(h.epoch_metric, t.epoch_metric, atol=1e-12)   # the same predictions
+    np.testing.assert_allclose(h.epoch_val_metric, t.epoch_val_metric, rtol=1e-10, atol=1e-12)
+    for key in p0:
+        np.testing.assert_allclose(h.params[key], t.params[key], rtol=1e-9, atol=1e-12)
+    assert any(np.abs(h.params[k] - p0[k]).max() > 1e-3 for k in p0)          # it did train
+    if "clip" in config:
+        limit = extra.get("clipnorm") or extra.get("global_clipnorm") or extra["clipvalue"]
+        assert np.any(h.step_grad_norm > limit)                             # clipping was active
+
+
+@pytest.mark.tf
+@pytest.mark.parametrize("kind", ["linear", "logistic", "softmax", "mlp"])
+def test_tensorflow_twin_agrees_on_one_sample_and_one_feature(kind):
+    import keras
+
+    from course_lib.tf_twins.training import fit_tf
+    model, X, y, p0 = _every_model_case(kind, n=1, d=1, k=2, seed=3)
+    h = fit(model, X, y, batch_size=1, epochs=4, optimizer=SGD(0.5), learning_rate=0.25, params=p0, rng=0)
+    t = fit_tf(model, X, y, batch_size=1, epochs=4, optimizer=keras.optimizers.SGD(0.25, momentum=0.5),
+               params=p0, rng=0, dtype="float64")
+    np.testing.assert_allclose(h.step_loss, t.step_loss, rtol=1e-12)
+    for key in p0:
+        np.testing.assert_allclose(h.params[key], t.params[key], rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.tf
+def test_tensorflow_twin_stops_on_divergence_like_fit():
+    import keras
+
+    from course_lib.tf_twins.training import fit_tf
+    for factor, stop in [(1000, 5), (None, None)]:
+        kw = dict(batch_size=4, epochs=10, params=BOWL_START, shuffle=False, dtype="float64",
+                  divergence_factor=factor)
+        if stop is None:
+            t = fit_tf(LinearRegression(1), BOWL_X, np.zeros(4), optimizer=keras.optimizers.SGD(1.5), **kw)
+            np.testing.assert_array_equal(t.step_loss, 4.0 ** np.arange(10))
+            continue
+        with pytest.raises(TrainingDiverged) as info:
+            fit_tf(LinearRegression(1), BOWL_X, np.zeros(4), optimizer=keras.optimizers.SGD(1.5), **kw)
+        assert info.value.step == stop and info.value.history.n_epochs == stop
+        np.testing.assert_array_equal(info.value.history.step_loss, 4.0 ** np.arange(stop + 1))
