@@ -124,3 +124,116 @@ def ridge_penalizing_bias(X, y, l2):
 def test_ridge(fn, ok, words):
     feedback = nb06.check_ridge(fn)
     assert feedback.ok is ok and words in feedback.message
+
+
+# ---- tolerances, forms, neighbouring answers, wrong types -------------------------------------
+
+@pytest.mark.parametrize("answer", [2.5e-4, 2.5e-4 * (1 + 9e-7), "2.5e-4", np.float32(2.5e-4), np.array(2.5e-4)])
+def test_keras_l2_accepted_forms_and_tolerance(answer):
+    # float32(2.5e-4) = 2.50000012e-4: 5e-8 relative, inside 1e-6
+    assert nb06.check_keras_l2(answer).ok is True
+
+
+@pytest.mark.parametrize("answer, words", [
+    (2.5e-4 * (1 + 3e-6), "make them equal"), (2.5e-4 * (1 - 3e-6), "make them equal"),  # outside 1e-6
+    (2.6e-4, "not 0.00026"), (5e-4 * (1 + 9e-7), "no 1/2"), (1e-3 * (1 - 9e-7), "doubled"),
+    (1.25e-4, "not 0.000125"), (0, "not 0"),
+    (True, "give a number"), (float("nan"), "give a number"), ([2.5e-4], "give a number")])
+def test_keras_l2_wrong(answer, words):
+    fb = nb06.check_keras_l2(answer)
+    assert fb.ok is False and words in fb.message
+
+
+def test_soft_threshold_tolerance_and_forms():
+    # exact zeros must stay exact (atol 1e-12): 5e-12 everywhere fails there, a tenfold looser atol passes
+    assert nb06.check_soft_threshold(lambda w, t: right_soft_threshold(w, t) + 5e-12).ok is False
+    assert nb06.check_soft_threshold(lambda w, t: right_soft_threshold(w, t) + 5e-13).ok is True
+    assert nb06.check_soft_threshold(lambda w, t: right_soft_threshold(w, t).tolist()).ok is True
+    from course_lib.regularization import soft_threshold
+    assert nb06.check_soft_threshold(soft_threshold).ok is True
+
+
+@pytest.mark.parametrize("fn, words", [
+    (lambda w, t: right_soft_threshold(w, 2 * t), "expected"),
+    (lambda w, t: right_soft_threshold(w, 0.0), "expected"),
+    (lambda w, t: -right_soft_threshold(w, t), "expected"),
+    (lambda w, t: right_soft_threshold(w, t).reshape(-1, 1), "same shape"),
+    (lambda w, t: "w", "raised ValueError"), (lambda w, t: [None] * len(w), "expected"),
+])
+def test_soft_threshold_more_mistakes(fn, words):
+    fb = nb06.check_soft_threshold(fn)
+    assert fb.ok is False and words in fb.message
+
+
+def test_soft_threshold_generic_hint_quotes_the_first_wrong_entry():
+    # on the first case [0.3, -0.05, -2.0, 0.1, 0.0], t = 0.1: 0.3 -> 0.2, got 0.3 * 0.5
+    fb = nb06.check_soft_threshold(lambda w, t: np.where(np.abs(w) > t, w * 0.5, 0.0))
+    assert fb.ok is False and "for w = 0.3, t = 0.1 expected 0.2, got 0.15." in fb.message
+
+
+@pytest.mark.parametrize("answer", [1e-3, "1e-3", "0.001", np.float32(1e-3), 1e-3 * (1 + 9e-7)])
+def test_lambda_choice_forms(answer):
+    assert nb06.check_lambda_choice(answer).ok is True
+
+
+@pytest.mark.parametrize("answer, words", [
+    (1e-5, "smallest validation"), (1e-1, "smallest validation"), (1e-3 * (1 + 3e-6), "one of the λ"),
+    (1e-4 * (1 - 9e-7), "test set"), (2e-3, "one of the λ"), (0.064, "one of the λ"),   # the error, not λ
+    (3, "one of the λ"), (True, "give a number"), ("λ = 1e-3", "give a number")])
+def test_lambda_choice_wrong(answer, words):
+    fb = nb06.check_lambda_choice(answer)
+    assert fb.ok is False and words in fb.message
+
+
+def test_lambda_choice_right_message_quotes_the_test_error_of_the_chosen_lambda():
+    t = nb06.LAMBDA_TABLE
+    assert f"({t['test_mse'][t['lambda'].index(1e-3)]:.3f})" in nb06.check_lambda_choice(1e-3).message
+
+
+@pytest.mark.parametrize("answer", ["b", "B", "(b)", "b)", "b.", np.str_("b")])
+def test_faq_claim_letter_forms(answer):
+    assert nb06.check_faq_claim(answer).ok is True
+
+
+def test_faq_claim_points_to_a_section_that_exists():
+    import json
+    import re
+    from pathlib import Path
+    fb = nb06.check_faq_claim("c")
+    assert fb.ok is False
+    section = re.search(r"§(\d+(?:\.\d+)?)", fb.message).group(1)
+    notebook = Path(__file__).resolve().parents[1] / "notebooks" / "06-regularization.ipynb"
+    if notebook.exists():        # (the mutation runs copy only course_lib and tests)
+        cells = json.loads(notebook.read_text())["cells"]
+        headings = [line for c in cells if c["cell_type"] == "markdown"
+                    for line in "".join(c["source"]).splitlines() if line.startswith("#")]
+        assert any(re.match(rf"#+ {re.escape(section)}\.? ", h) for h in headings), (section, headings)
+        assert "§Overfitting" not in fb.message
+
+
+@pytest.mark.parametrize("answer", ["bb", "ab", "", 2, ["b"], True, float("nan"), "(b", "the second"])
+def test_faq_claim_not_a_letter(answer):
+    fb = nb06.check_faq_claim(answer)
+    assert fb.ok is False and "answer one letter" in fb.message
+
+
+def test_ridge_tolerances():
+    w_b = right_ridge
+    # 3e-6 relative: outside rtol 1e-6 (refused), inside a tenfold looser one
+    assert nb06.check_ridge(lambda X, y, l2: (w_b(X, y, l2)[0] * (1 + 3e-6), w_b(X, y, l2)[1])).ok is False
+    assert nb06.check_ridge(lambda X, y, l2: (w_b(X, y, l2)[0], w_b(X, y, l2)[1] * (1 + 3e-6))).ok is False
+    assert nb06.check_ridge(lambda X, y, l2: (w_b(X, y, l2)[0] * (1 + 1e-7), w_b(X, y, l2)[1])).ok is True
+
+
+@pytest.mark.parametrize("fn, ok, words", [
+    (lambda X, y, l2: (right_ridge(X, y, l2)[0], np.array([right_ridge(X, y, l2)[1]])), True, "never shrunk"),
+    (lambda X, y, l2: (right_ridge(X, y, l2)[0].reshape(4, 1), right_ridge(X, y, l2)[1]), True, "never shrunk"),
+    (lambda X, y, l2: (right_ridge(X, y, l2)[0], np.ones(2)), False, "b must be one number"),
+    (lambda X, y, l2: (right_ridge(X, y, l2)[0], "b"), False, "raised ValueError"),
+    (lambda X, y, l2: right_ridge(X, y, l2)[::-1], False, "b must be one number"),      # (b, w) swapped
+    (lambda X, y, l2: right_ridge(X, y, 0.0), False, "differs"),                       # no penalty
+    (lambda X, y, l2: (right_ridge(X, y, l2)[0], right_ridge(X, y, l2)[1] + 1e-3), False, "b is not"),
+])
+def test_ridge_more_answers(fn, ok, words):
+    fb = nb06.check_ridge(fn)
+    assert fb.ok is ok and words in fb.message
