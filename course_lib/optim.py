@@ -17,7 +17,7 @@ where Keras keeps it inside the optimizer.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -92,11 +92,30 @@ def _zeros_like(params: Params) -> Params:
     return {k: np.zeros_like(v) for k, v in params.items()}
 
 
+def _state(cls: type, *values: Any) -> Any:
+    """A state made by the optimizers themselves, without the public constructor's checks
+    (they are the update's own results: the training loop makes one per step)."""
+    state = object.__new__(cls)
+    for f, value in zip(fields(cls), values):
+        object.__setattr__(state, f.name, value)
+    return state
+
+
+def _check_state_fields(state: Any, *moments: str) -> None:
+    """The public constructor's checks: a step count, and dicts of finite float arrays."""
+    object.__setattr__(state, "iterations", check_int("iterations", state.iterations, low=0))
+    for name in moments:
+        object.__setattr__(state, name, _check_params(name, getattr(state, name)))
+
+
 @dataclass(frozen=True)
 class GradientDescentState:
     """Number of updates done (Keras: ``optimizer.iterations``)."""
 
     iterations: int = 0
+
+    def __post_init__(self) -> None:
+        _check_state_fields(self)
 
 
 @dataclass(frozen=True)
@@ -106,7 +125,7 @@ class GradientDescent:
     def init(self, params: Params) -> GradientDescentState:
         """A fresh state: no memory besides the step count."""
         _check_params("params", params)
-        return GradientDescentState()
+        return _state(GradientDescentState, 0)
 
     def update(self, grads: Params, state: GradientDescentState, params: Params,
                learning_rate: float) -> tuple[Params, GradientDescentState]:
@@ -123,7 +142,7 @@ class GradientDescent:
     def _apply(self, grads, state, params, learning_rate):
         # np.asarray: a 0-d parameter stays a 0-d array (0-d arithmetic gives numpy scalars)
         return {k: np.asarray(w - learning_rate * grads[k]) for k, w in params.items()}, \
-            GradientDescentState(state.iterations + 1)
+            _state(GradientDescentState, state.iterations + 1)
 
 
 @dataclass(frozen=True)
@@ -132,6 +151,9 @@ class SGDState:
 
     iterations: int
     velocity: Params
+
+    def __post_init__(self) -> None:
+        _check_state_fields(self, "velocity")
 
 
 @dataclass(frozen=True)
@@ -156,7 +178,7 @@ class SGD:
 
     def init(self, params: Params) -> SGDState:
         """Zero velocity for each parameter (none when ``momentum == 0``, like Keras)."""
-        return SGDState(0, _zeros_like(_check_params("params", params)) if self.momentum else {})
+        return _state(SGDState, 0, _zeros_like(_check_params("params", params)) if self.momentum else {})
 
     def update(self, grads: Params, state: SGDState, params: Params,
                learning_rate: float) -> tuple[Params, SGDState]:
@@ -173,7 +195,7 @@ class SGD:
     def _apply(self, grads, state, params, learning_rate):
         if not self.momentum:
             return {k: np.asarray(w - learning_rate * grads[k]) for k, w in params.items()}, \
-                SGDState(state.iterations + 1, {})
+                _state(SGDState, state.iterations + 1, {})
         mu = self.momentum
         velocity = {k: np.asarray(mu * state.velocity[k] - learning_rate * g) for k, g in grads.items()}
         if self.nesterov:
@@ -181,7 +203,7 @@ class SGD:
                    for k, w in params.items()}
         else:
             new = {k: np.asarray(w + velocity[k]) for k, w in params.items()}
-        return new, SGDState(state.iterations + 1, velocity)
+        return new, _state(SGDState, state.iterations + 1, velocity)
 
 
 @dataclass(frozen=True)
@@ -191,6 +213,9 @@ class AdamState:
     iterations: int
     m: Params
     v: Params
+
+    def __post_init__(self) -> None:
+        _check_state_fields(self, "m", "v")
 
 
 @dataclass(frozen=True)
@@ -221,7 +246,7 @@ class Adam:
     def init(self, params: Params) -> AdamState:
         """Zero moments, step count 0."""
         params = _check_params("params", params)
-        return AdamState(0, _zeros_like(params), _zeros_like(params))
+        return _state(AdamState, 0, _zeros_like(params), _zeros_like(params))
 
     def update(self, grads: Params, state: AdamState, params: Params,
                learning_rate: float) -> tuple[Params, AdamState]:
@@ -253,4 +278,4 @@ class Adam:
             step += self.epsilon
             np.divide(m[k] * alpha, step, out=step)
             new[k] = np.asarray(params[k] - step)
-        return new, AdamState(t, m, v)
+        return new, _state(AdamState, t, m, v)

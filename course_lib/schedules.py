@@ -63,9 +63,10 @@ class Schedule:
             if not (_finite(step) and step >= 0):
                 raise ValueError(f"step must be a finite number >= 0, got {_show(step)}")
             return float(self._rates(np.array([step], dtype=float))[0])   # same ulp as arrays
-        if isinstance(step, (bool, np.bool_)) or np.asarray(step).dtype.kind == "b":
+        steps = check_array("step", step, dtype=None, nonempty=False)
+        if steps.dtype.kind == "b":
             raise TypeError(f"step must be a number or an array of numbers, got booleans: {_show(step)}")
-        steps = check_array("step", step, dtype=float, nonempty=False)
+        steps = steps.astype(float)
         if steps.size and steps.min() < 0:
             raise ValueError(f"step must be >= 0, got {steps.min():g}")
         rates = self._rates(steps)
@@ -73,14 +74,28 @@ class Schedule:
 
     def _rates(self, steps: np.ndarray) -> np.ndarray:
         """The rule's rates, refused where they are not finite (a growing decay overflowing)."""
-        with np.errstate(over="ignore", invalid="ignore"):
-            rates = np.asarray(self.rule(steps), dtype=float)
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):
+                raw = self.rule(steps)
+        except Exception as exc:   # a hand-made Schedule's rule: say whose code failed
+            raise ValueError(f"the rule of {self!r} failed on step (shape {steps.shape}): "
+                             f"{type(exc).__name__}: {_show(str(exc), 200)}") from exc
+        rates = check_array(f"the rates that the rule of {self.name} returned", raw, dtype=None,
+                            finite=False, nonempty=False)
+        if rates.dtype.kind == "b":
+            raise TypeError(f"the rule of {self!r} must return learning rates (numbers), got booleans")
+        rates = rates.astype(float, copy=False)
         if rates.shape != steps.shape:
-            raise ValueError(f"{self!r}: its rule gave shape {rates.shape} for step of shape {steps.shape}")
+            raise ValueError(f"the rule of {self!r} must return one rate per step: shape "
+                             f"{steps.shape}, got {rates.shape}")
         bad = ~np.isfinite(rates)
         if bad.any():
-            raise ValueError(f"{self!r} has no finite learning rate at step {steps[bad].flat[0]:g} "
-                             f"(it overflows float64): use smaller steps or a rate that decays")
+            raise ValueError(f"{self!r} has no finite learning rate at step {steps[bad].flat[0]:g}: "
+                             f"its rule gives {rates[bad].flat[0]} (a growing rate overflows float64; "
+                             f"use smaller steps or a rate that decays)")
+        if rates.size and rates.min() < 0:
+            raise ValueError(f"{self!r} gives a negative learning rate at step "
+                             f"{steps[rates < 0].flat[0]:g}: its rule must return rates >= 0")
         return rates
 
     def __repr__(self) -> str:
@@ -255,7 +270,7 @@ def cosine_decay(initial_learning_rate: float, decay_steps: int, alpha: float = 
     a = check_real("alpha", alpha, low=0, high=1)
     warm = _steps("warmup_steps", warmup_steps, low=0)
     if warmup_target is None:
-        lr0, target = _rate("initial_learning_rate", initial_learning_rate), None
+        lr0, target = _rate("initial_learning_rate (without a warmup_target)", initial_learning_rate), None
         if warm:
             raise ValueError(f"warmup_steps must be 0 when warmup_target is None, got {warm}")
     else:

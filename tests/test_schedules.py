@@ -118,7 +118,7 @@ def test_config_and_repr_round_trip():
     (lambda: exponential_decay(0.1, 2**53 + 1, 0.5), "decay_steps must be an integer"),
     (lambda: cosine_decay(0.1, 10, alpha=1.5), "alpha must be a finite number >= 0 and <= 1"),
     (lambda: cosine_decay(0.1, 10, warmup_steps=5), "warmup_steps must be 0 when warmup_target is None"),
-    (lambda: cosine_decay(0.0, 10), "initial_learning_rate must be a finite number > 0"),
+    (lambda: cosine_decay(0.0, 10), r"initial_learning_rate \(without a warmup_target\) must be a finite number > 0"),
     (lambda: cosine_decay(0.0, 10, warmup_target=0.1), "warmup_steps .* >= 1"),
     (lambda: cosine_decay(-0.1, 10, warmup_target=0.1, warmup_steps=3), "initial_learning_rate .* >= 0"),
     (lambda: cosine_decay(0.0, 10, warmup_target=0.0, warmup_steps=3), "warmup_target"),

@@ -14,6 +14,8 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
+from course_lib._checks import check_int  # noqa: E402
+
 
 def make_deterministic(seed: int, *, threads: int = 1) -> None:
     """Seed Python, numpy's legacy global generator, TensorFlow and Keras; pin the thread pools.
@@ -23,6 +25,8 @@ def make_deterministic(seed: int, *, threads: int = 1) -> None:
     threads can only be pinned before TensorFlow runs its first operation, later calls keep
     the earlier setting.
     """
+    seed = check_int("seed", seed, low=0, high=2**32 - 1)   # numpy's legacy seeding accepts no more
+    threads = check_int("threads", threads, low=1, high=1024)
     keras.utils.set_random_seed(seed)
     tf.config.experimental.enable_op_determinism()
     try:

@@ -9,16 +9,72 @@ the update it makes, negated, is exactly the clipped gradient the optimizer used
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import keras
 import numpy as np
 import tensorflow as tf
 
+from course_lib._checks import _show, check_array, check_choice, check_real
+from course_lib.clipping import apply_keras_clipping
+
 __all__ = ["clip_by_value", "clip_by_norm", "clip_by_global_norm", "keras_optimizer_clipping"]
 
 
+_DTYPES = ("float32", "float64")
+
+
 def _tensors(grads: Sequence[np.ndarray], dtype: str) -> list[tf.Tensor]:
-    return [tf.constant(np.asarray(g), dtype=dtype) for g in grads]
+    """Checked arrays (a non-empty list or tuple of finite real arrays) as ``dtype`` tensors.
+
+    An entry beyond the range of ``dtype`` (float32: ~3.4e38) is refused: TensorFlow would make
+    it inf.
+    """
+    dtype = check_choice("dtype", dtype, _DTYPES)
+    if not isinstance(grads, (list, tuple)) or not grads:
+        raise TypeError(f"grads must be a non-empty list or tuple of arrays, got {_show(grads)}")
+    out = []
+    for i, g in enumerate(grads):
+        arr = check_array(f"grads[{i}]", g, dtype=None, nonempty=False)
+        if arr.dtype.kind == "b":
+            raise TypeError(f"grads[{i}] must hold real numbers, got booleans: {_show(g)}")
+        with np.errstate(over="ignore"):
+            cast = arr.astype(dtype)
+        if not np.all(np.isfinite(cast)):
+            raise ValueError(f"grads[{i}] has entries beyond {dtype}'s range "
+                             f"(|g| up to {float(np.max(np.abs(arr))):.3g})")
+        out.append(tf.constant(cast))
+    return out
+
+
+def _check_norms(tensors: list[tf.Tensor], dtype: str, each: bool) -> None:
+    """Refuse gradients whose squared norm overflows ``dtype``: TensorFlow's ``sum(t * t)``
+    becomes inf and the "clipped" gradient silently 0 (the numpy twin scales first instead)."""
+    squares = [float(np.sum(np.square(t.numpy(), dtype=np.float64))) for t in tensors]
+    limit = float(np.finfo(dtype).max)
+    for i, sq in enumerate(squares):
+        if sq > limit if each else sum(squares) > limit:
+            raise ValueError(f"grads{f'[{i}]' if each else ''} is too large for TensorFlow's norm in "
+                             f"{dtype}: its sum of squares ({sq if each else sum(squares):.3g}) "
+                             f"overflows; use the numpy course_lib.clipping, which scales first")
+
+
+def _check_global_clip_norm(c: float, dtype: str, name: str) -> None:
+    """TensorFlow scales by ``clip_norm * min(1 / norm, 1 / clip_norm)``: a ``clip_norm`` whose
+    inverse is subnormal in ``dtype`` is flushed to 0 on CPU and every gradient becomes 0."""
+    if 1.0 / c < float(np.finfo(dtype).tiny):
+        raise ValueError(f"{name} must be at most {1 / float(np.finfo(dtype).tiny):.3g} for TensorFlow "
+                         f"in {dtype} (it computes 1 / {name}, which would flush to 0), got {c!r}")
+
+
+def _finite_result(name: str, arrays: list[np.ndarray], **arguments: Any) -> list[np.ndarray]:
+    """TensorFlow's result, or a clear error where its arithmetic overflowed (``t * clip_norm``)."""
+    if not all(np.all(np.isfinite(a)) for a in arrays):
+        given = ", ".join(f"{k}={v!r}" for k, v in arguments.items())
+        raise ValueError(f"TensorFlow's {name} overflowed for these grads and {given} (it forms "
+                         f"t * clip_norm before dividing): use the numpy course_lib.clipping, "
+                         f"which does not, or smaller values")
+    return arrays
 
 
 def clip_by_value(grads: Sequence[np.ndarray], clip_value_min: float, clip_value_max: float,
@@ -28,8 +84,12 @@ def clip_by_value(grads: Sequence[np.ndarray], clip_value_min: float, clip_value
     >>> clip_by_value([np.array([-3.0, 0.5, 2.0])], -1.0, 1.0)
     [array([-1. ,  0.5,  1. ], dtype=float32)]
     """
-    return [tf.clip_by_value(t, clip_value_min, clip_value_max).numpy()
-            for t in _tensors(grads, dtype)]
+    tensors = _tensors(grads, dtype)
+    low = check_real("clip_value_min", clip_value_min)
+    high = check_real("clip_value_max", clip_value_max)
+    if low > high:
+        raise ValueError(f"clip_value_min must be <= clip_value_max, got {low!r} > {high!r}")
+    return [tf.clip_by_value(t, low, high).numpy() for t in tensors]
 
 
 def clip_by_norm(grads: Sequence[np.ndarray], clip_norm: float,
@@ -39,7 +99,19 @@ def clip_by_norm(grads: Sequence[np.ndarray], clip_norm: float,
     >>> clip_by_norm([np.array([3.0, 4.0])], 1.0, dtype="float64")
     [array([0.6, 0.8])]
     """
-    return [tf.clip_by_norm(t, clip_norm).numpy() for t in _tensors(grads, dtype)]
+    tensors = _tensors(grads, dtype)
+    c = _clip_norm(clip_norm, dtype)
+    _check_norms(tensors, dtype, each=True)
+    return _finite_result("clip_by_norm", [tf.clip_by_norm(t, c).numpy() for t in tensors], clip_norm=c)
+
+
+def _clip_norm(clip_norm: Any, dtype: str, name: str = "clip_norm") -> float:
+    c = check_real(name, clip_norm, low=0, low_open=True)
+    with np.errstate(over="ignore"):
+        as_dtype = np.dtype(dtype).type(c)
+    if not np.isfinite(as_dtype) or as_dtype == 0:
+        raise ValueError(f"{name} must be representable in {dtype} (> 0 and finite), got {c!r}")
+    return c
 
 
 def clip_by_global_norm(grads: Sequence[np.ndarray], clip_norm: float,
@@ -51,8 +123,14 @@ def clip_by_global_norm(grads: Sequence[np.ndarray], clip_norm: float,
     >>> clipped, norm
     ([array([0.6]), array([0.8])], 5.0)
     """
-    clipped, norm = tf.clip_by_global_norm(_tensors(grads, dtype), clip_norm)
-    return [t.numpy() for t in clipped], float(norm)
+    tensors = _tensors(grads, dtype)
+    c = _clip_norm(clip_norm, dtype)
+    _check_norms(tensors, dtype, each=False)
+    _check_global_clip_norm(c, dtype, "clip_norm")
+    clipped, norm = tf.clip_by_global_norm(tensors, c)
+    if not np.isfinite(float(norm)):
+        raise ValueError(f"the global norm of grads overflows {dtype} in TensorFlow")
+    return _finite_result("clip_by_global_norm", [t.numpy() for t in clipped], clip_norm=c), float(norm)
 
 
 def keras_optimizer_clipping(grads: Sequence[np.ndarray], clipvalue: float | None = None,
@@ -66,8 +144,17 @@ def keras_optimizer_clipping(grads: Sequence[np.ndarray], clipvalue: float | Non
     >>> keras_optimizer_clipping([np.array([3.0, 4.0])], clipnorm=1.0)
     [array([0.6, 0.8], dtype=float32)]
     """
-    variables = [keras.Variable(np.zeros(np.shape(g)), dtype="float32") for g in grads]
+    tensors = _tensors(grads, "float32")
+    apply_keras_clipping([np.zeros(1)], clipvalue, clipnorm, global_clipnorm)  # at most one, each > 0
+    for name, value in (("clipnorm", clipnorm), ("global_clipnorm", global_clipnorm)):
+        if value is not None:
+            _clip_norm(value, "float32", name)
+            _check_norms(tensors, "float32", each=name == "clipnorm")
+    if global_clipnorm is not None:
+        _check_global_clip_norm(float(global_clipnorm), "float32", "global_clipnorm")
+    variables = [keras.Variable(np.zeros(t.shape), dtype="float32") for t in tensors]
     optimizer = keras.optimizers.SGD(learning_rate=1.0, momentum=0.0, clipvalue=clipvalue,
                                      clipnorm=clipnorm, global_clipnorm=global_clipnorm)
-    optimizer.apply_gradients(zip(_tensors(grads, "float32"), variables))
-    return [-np.asarray(v.numpy()) for v in variables]
+    optimizer.apply_gradients(zip(tensors, variables))
+    return _finite_result("keras_optimizer_clipping", [-np.asarray(v.numpy()) for v in variables],
+                          clipvalue=clipvalue, clipnorm=clipnorm, global_clipnorm=global_clipnorm)
