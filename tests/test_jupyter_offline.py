@@ -68,11 +68,26 @@ def test_the_course_config_is_installed_in_this_environment():
     assert sys.prefix != sys.base_prefix, "run the tests with the course's .venv/bin/python"
     files = [p.relative_to(SOURCE) for tree in ("etc", "share") for p in (SOURCE / tree).rglob("*")
              if p.is_file()]
-    assert len(files) == 2, files
+    assert files, f"nothing to install under {SOURCE}"
     for rel in files:
         installed = Path(sys.prefix) / rel
         assert installed.is_file(), f"{installed} is missing: {REINSTALL}"
         assert filecmp.cmp(SOURCE / rel, installed, shallow=False), f"{installed} is outdated: {REINSTALL}"
+
+
+def test_the_installer_copies_each_file_once_and_leaves_identical_files_alone(tmp_path):
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import install_jupyter_config as installer
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    first = installer.install(tmp_path)
+    assert sorted(p.relative_to(tmp_path) for p in first) == installer.config_files()
+    assert installer.install(tmp_path) == []  # idempotent
+    target = tmp_path / "etc" / "jupyter" / "jupyter_lab_config.json"
+    target.write_text("{}")  # an edited copy is put back
+    assert installer.install(tmp_path) == [target]
+    assert json.loads(target.read_text())["LabApp"]["news_url"] is None
 
 
 def test_the_server_config_turns_off_update_check_news_and_pypi(lab_app):
