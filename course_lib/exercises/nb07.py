@@ -168,7 +168,7 @@ def check_stopping_rule(fn: Callable[[list[float], int, float], tuple[int | None
 
 def _stop_pair(got: Any) -> tuple[int | None, int] | None:
     """``(stopped_epoch or None, best_epoch)`` from the learner's tuple, or None if it is not one."""
-    if not (isinstance(got, tuple) and len(got) == 2):
+    if not (isinstance(got, tuple) and len(got) == 2) or any(isinstance(e, (str, bytes)) for e in got):
         return None
     stop = None if got[0] is None else as_whole(got[0])
     best = as_whole(got[1])
