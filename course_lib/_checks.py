@@ -104,7 +104,15 @@ def check_same_length(**arrays: np.ndarray) -> int:
     Traceback (most recent call last):
     ValueError: X and y must have the same number of samples, got X: 3, y: 4
     """
-    lengths = {k: len(v) for k, v in arrays.items()}
+    if not arrays:
+        raise TypeError("check_same_length needs at least one named array")
+    lengths = {}
+    for k, v in arrays.items():
+        try:
+            lengths[k] = len(v)
+        except TypeError:  # a 0-d array or a scalar has no samples to count
+            raise ValueError(f"{k} must be an array of samples (with a first dimension), got "
+                             f"{_show(v)}") from None
     if len(set(lengths.values())) > 1:
         names = " and ".join(lengths)
         got = ", ".join(f"{k}: {n}" for k, n in lengths.items())
@@ -135,8 +143,9 @@ def _same_choice(value: Any, allowed: Any) -> bool:
         return False
     if isinstance(allowed, str) or isinstance(value, str):
         return isinstance(value, str) and isinstance(allowed, str) and value == allowed
-    if isinstance(allowed, bool) or isinstance(value, bool):
-        return value is allowed or (isinstance(value, (bool, np.bool_)) and bool(value) == allowed)
+    if isinstance(allowed, bool) or isinstance(value, (bool, np.bool_)):
+        # a bool only matches a bool: True is not the choice 1 (as check_int(True) is refused)
+        return isinstance(allowed, bool) and isinstance(value, (bool, np.bool_)) and bool(value) == allowed
     if allowed is None or value is None:
         return value is allowed
     try:
@@ -180,14 +189,22 @@ def _numeric_array(name: str, value: Any, dtype: Any) -> np.ndarray:
         finite = np.isfinite(raw)
         if not finite.all() or np.any(raw != np.round(raw)):
             raise ValueError(f"{name} must contain only integers, got {_show(value)}")
+    if target.kind in "iu" and raw.dtype.kind in "fiu" and raw.size:
+        # also int -> narrower int: astype would wrap 2**63 around to -2**63 without a word
         info = np.iinfo(target)
-        if raw.size and (raw.min() < info.min or raw.max() > info.max):
+        if raw.min() < info.min or raw.max() > info.max:
             raise ValueError(f"{name} must contain integers between {info.min} and {info.max}, "
                              f"got {_show(value)}")
     try:
-        return raw.astype(target, copy=False)
+        with np.errstate(over="ignore", invalid="ignore"):
+            arr = raw.astype(target, copy=False)
     except (TypeError, ValueError, OverflowError) as exc:
         raise ValueError(f"{name} must be convertible to a {target} array ({exc})") from None
+    if target.kind == "f" and raw.dtype.kind in "fiu" and np.any(np.isinf(arr) & ~np.isinf(raw)):
+        # float64 -> float32: 1e39 would become inf, even where inf is allowed (finite=False)
+        raise ValueError(f"{name} must contain values within the range of {target} "
+                         f"(|x| <= {np.finfo(target).max:.4g}), got {_show(value)}")
+    return arr
 
 
 def check_bool(name: str, value: Any) -> bool:

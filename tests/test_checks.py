@@ -344,3 +344,59 @@ def test_check_int_accepts_exactly_the_closed_interval(value, low, width):
         assert not inside
     else:
         assert inside and got == value
+
+
+# ---------------------------------------------------------------- what the checks no longer let through
+def test_a_bool_is_never_a_numeric_choice():
+    # check_int(True) is refused; check_choice(True, (0, 1)) must be too (True == 1 in Python)
+    for value in (True, False, np.bool_(True), np.False_):
+        with pytest.raises(ValueError, match="^zero_division must be one of 0, 1, got "):
+            check_choice("zero_division", value, (0, 1))
+        with pytest.raises(ValueError, match="^batch_size must be one of 1, 2, 4"):
+            check_choice("batch_size", value, (1, 2, 4))
+    assert check_choice("flag", True, (False, True)) is True
+    assert check_choice("flag", np.False_, (False, True)) == False  # noqa: E712
+    for value in (1, 0, np.int64(1), 1.0):
+        with pytest.raises(ValueError, match="^flag must be one of False, True"):
+            check_choice("flag", value, (False, True))
+
+
+@pytest.mark.parametrize("raw, dtype, text", [
+    (np.array([2**63], dtype=np.uint64), np.int64, "y must contain integers between -9223372036854775808 and "),
+    (np.array([300]), np.uint8, "y must contain integers between 0 and 255"),
+    (np.array([-1]), np.uint64, "y must contain integers between 0 and 18446744073709551615"),
+    (np.array([128], dtype=np.int16), np.int8, "y must contain integers between -128 and 127"),
+    (np.array([-129.0]), np.int8, "y must contain integers between -128 and 127"),
+])
+def test_check_array_refuses_integers_that_would_wrap_around(raw, dtype, text):
+    with raises(ValueError, text):
+        check_array("y", raw, dtype=dtype)
+
+
+def test_check_array_keeps_integers_at_the_ends_of_the_range():
+    assert check_array("y", np.array([255, 0]), dtype=np.uint8).tolist() == [255, 0]
+    big = np.array([2**64 - 1], dtype=np.uint64)
+    assert check_array("y", big, dtype=np.uint64)[0] == 2**64 - 1
+    assert check_array("y", np.array([-(2**63), 2**63 - 1]), dtype=np.int64).tolist() == [-(2**63), 2**63 - 1]
+    assert check_array("y", [True, False], dtype=np.int8).tolist() == [1, 0]
+
+
+def test_check_array_refuses_finite_values_that_a_narrower_float_turns_into_inf():
+    with raises(ValueError, "x must contain values within the range of float32 (|x| <= 3.403e+38), got [1e+39]"):
+        check_array("x", [1e39], dtype=np.float32, finite=False)
+    with raises(ValueError, "x must contain values within the range of float32"):
+        check_array("x", [-1e39, 0.0], dtype=np.float32)
+    with raises(ValueError, "x must contain values within the range of float16"):
+        check_array("x", np.array([70000]), dtype=np.float16)
+    kept = check_array("x", [np.inf, -np.inf, 3.4e38], dtype=np.float32, finite=False)   # inf stays inf
+    assert np.isinf(kept[:2]).all() and np.isfinite(kept[2])
+    assert check_array("x", [1e-50], dtype=np.float32).tolist() == [0.0]                  # underflow: 0
+
+
+def test_check_same_length_names_an_argument_without_samples():
+    with raises(ValueError, "w must be an array of samples (with a first dimension), got array(1.)"):
+        check_same_length(X=np.zeros((1, 2)), w=np.array(1.0))
+    with raises(ValueError, "X must be an array of samples"):
+        check_same_length(X=3.0, y=np.zeros(3))
+    with raises(TypeError, "check_same_length needs at least one named array"):
+        check_same_length()
