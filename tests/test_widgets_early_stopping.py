@@ -100,3 +100,131 @@ def test_controls_drive_the_figure_and_extremes_still_draw():
 def test_controls_show_their_whole_description():
     ui = EarlyStoppingExplorer(_run())
     assert all(c.style.description_width == "initial" for c in ui.controls.values())
+
+
+# ---- every control moves the frame the way it means (section 5 of issue 9) ----------------
+# The reference is Keras 3's EarlyStopping.on_epoch_end, written out here (monitor val_loss,
+# mode min, no baseline): wait += 1; an improvement is current - (-min_delta) < best (Keras
+# negates min_delta in mode min; float32, as Keras compares tensors), which sets best and
+# resets wait; else stop once wait >= patience
+# (and epoch > 0). It shares no code with course_lib.early_stopping.
+
+def keras_stop(values, patience, min_delta):
+    """(stop_epoch or None, best_epoch, improvements) by Keras's rule."""
+    best, best_epoch, wait, improvements = np.float32(np.inf), 0, 0, 0
+    for epoch, v in enumerate(np.asarray(values, dtype=np.float32)):
+        wait += 1
+        if v + np.float32(min_delta) < best:
+            best, best_epoch, wait, improvements = v, epoch, 0, improvements + 1
+            continue
+        if wait >= patience and epoch > 0:
+            return epoch, best_epoch, improvements
+    return None, best_epoch, improvements
+
+
+def _steps_run():
+    """Curves built so that every control matters. "smooth" falls by 0.01 per epoch for 20
+    epochs, then rises; "creeping" falls by only 0.001 per epoch for 40 epochs, then rises (a
+    min_delta of 0.0025 sees an improvement every 3rd epoch, one of 0.05 none at all)."""
+    e = np.arange(60)
+    val = np.where(e < 20, 1.0 - 0.01 * e, 0.81 + 0.002 * (e - 19))
+    creeping = np.where(e < 40, 1.0 - 0.001 * e, 0.961 + 0.002 * (e - 39))
+    return StoredRun(np.linspace(1.0, 0.1, 60), {"smooth": val, "creeping": creeping}, val + 0.05)
+
+
+RUN = _steps_run()
+
+
+@pytest.fixture(scope="module")
+def explorer():
+    return EarlyStoppingExplorer(RUN, patience=0, noise="smooth")
+
+
+def test_the_widget_stops_where_keras_would_for_every_setting(explorer):
+    ui = explorer
+    for noise in ("smooth", "creeping"):
+        ui.controls["noise"].value = noise
+        for min_delta in (0.0, 0.0025, 0.0125, 0.05):
+            ui.controls["min_delta"].value = min_delta
+            for patience in (0, 1, 4, 9, 25, 40):
+                ui.controls["patience"].value = patience
+                stop, best, _ = keras_stop(RUN.val_loss[noise], patience, min_delta)
+                assert (ui.frame.stop_epoch, ui.frame.best_epoch) == (stop, best), (noise, min_delta, patience)
+                assert ui.frame.epochs_run == (60 if stop is None else stop + 1)
+                # what is drawn: the chosen curve, the stop line at the last trained epoch
+                np.testing.assert_allclose(ui.val_line.get_ydata(), np.clip(RUN.val_loss[noise], *ui._ylim))
+                assert list(ui.stop_line.get_xdata()) == ([] if stop is None else [stop, stop])
+                assert ui.best_dot.get_xdata()[0] == best
+
+
+def test_larger_patience_stops_later_and_strictly_later_on_a_rising_curve(explorer):
+    ui = explorer
+    ui.controls["noise"].value, ui.controls["min_delta"].value = "smooth", 0.0
+    stops = []
+    for p in range(0, 41):
+        ui.controls["patience"].value = p
+        stops.append(ui.frame.epochs_run)
+    # by hand: best at epoch 19 (the last fall), only rises after: patience p >= 1 stops at
+    # epoch 19 + p (20 + p epochs run); patience 0 stops at the first worse epoch, 20
+    assert stops == [21] + [min(20 + p, 60) for p in range(1, 41)]
+
+
+def test_larger_min_delta_counts_fewer_improvements_and_stops_sooner(explorer):
+    # "creeping" by hand, patience 5: min_delta 0 -> improvements at every epoch to 39, stop 44;
+    # 0.0025 -> improvements every 3rd epoch (gain 0.003 > 0.0025): epochs 0, 3, ..., 39, stop 44;
+    # 0.05 -> no gain ever exceeds it (0.039 in all): best stays epoch 0, stop at epoch 5.
+    ui = explorer
+    ui.controls["noise"].value, ui.controls["patience"].value = "creeping", 5
+    seen = {}
+    for d in (0.0, 0.0025, 0.05):
+        ui.controls["min_delta"].value = d
+        seen[d] = (ui.frame.stop_epoch, ui.frame.best_epoch)
+    assert seen == {0.0: (44, 39), 0.0025: (44, 39), 0.05: (5, 0)}
+    counts = [keras_stop(RUN.val_loss["creeping"], 60, d)[2] for d in (0.0, 0.0025, 0.0125, 0.05)]
+    assert counts == [40, 14, 4, 1]   # 40 falls; every 3rd; every 13th (0.013 > 0.0125); only epoch 0
+
+
+def test_the_noise_control_selects_the_curve_it_names(explorer):
+    ui = explorer
+    ui.controls["min_delta"].value, ui.controls["patience"].value = 0.0, 2
+    ui.controls["noise"].value = "smooth"
+    assert (ui.frame.stop_epoch, ui.frame.best_epoch) == (21, 19)
+    ui.controls["noise"].value = "creeping"
+    assert (ui.frame.stop_epoch, ui.frame.best_epoch) == (41, 39)
+    assert ui.val_label.get_text() == "validation loss (creeping)"
+
+
+def test_the_tradeoff_panel_follows_min_delta():
+    ui = EarlyStoppingExplorer(RUN, patience=5, noise="creeping", max_patience=10)
+    ui.controls["min_delta"].value = 0.05
+    want = [keras_stop(RUN.val_loss["creeping"], p, 0.05)[0] for p in range(11)]
+    assert ui.frame.tradeoff_epochs.tolist() == [max(p, 1) + 1 for p in range(11)] == \
+        [60 if s is None else s + 1 for s in want]
+    assert list(ui.trade_dots.get_xdata()) == ui.frame.tradeoff_epochs.tolist()
+    assert ui.trade_now.get_xdata()[0] == ui.frame.tradeoff_epochs[5]
+
+
+def test_control_defaults_and_ranges():
+    ui = EarlyStoppingExplorer(RUN)
+    # Keras's EarlyStopping defaults to min_delta=0 (kept); its patience=0 would stop at the
+    # first noisy epoch, so the explorer starts at 10 and offers 0..max_patience
+    assert ui.controls["min_delta"].value == 0.0 and ui.controls["patience"].value == 10
+    assert (ui.controls["patience"].min, ui.controls["patience"].max) == (0, 40)
+    assert ui.controls["noise"].value == "creeping"   # the middle label (of 2: index 1)
+
+
+@pytest.mark.parametrize("kwargs, word", [({"patience": 41}, "patience"), ({"min_delta": 0.06}, "min_delta"),
+                                          ({"max_patience": 0}, "max_patience"), ({"noise": 3}, "noise")])
+def test_explorer_refuses_values_its_sliders_would_clamp(kwargs, word):
+    with pytest.raises(ValueError, match=word):
+        EarlyStoppingExplorer(RUN, **kwargs)
+
+
+def test_bounds_on_curve_length_and_patience():
+    with pytest.raises(ValueError, match="max_patience"):
+        patience_tradeoff([1.0, 0.5], [1.0, 0.5], 0.0, 10**6)
+    with pytest.raises(ValueError, match="val_loss"):
+        patience_tradeoff(np.ones(10**5), np.ones(10**5), 0.0, 3)
+    # patience beyond the run gives the no-stop point, computed once
+    epochs, _ = patience_tradeoff([1.0, 0.9, 0.95], [1.0, 0.9, 0.95], 0.0, 200)
+    assert epochs.tolist() == [3] * 201

@@ -130,3 +130,121 @@ def test_the_widget_run_is_a_fit_run():
     f = plateau_frame(PROBLEM, initial_learning_rate=0.4, **kwargs)
     np.testing.assert_allclose(f.val_loss, h.epoch_val_loss, rtol=1e-9)
     np.testing.assert_array_equal(f.learning_rates, h.epoch_learning_rate)
+
+
+# ---- every control moves the frame the way it means (section 5 of issue 9) ----------------
+# The reference is Keras 3's ReduceLROnPlateau.on_epoch_end written out here (mode min,
+# min_lr 0): in cooldown, count it down and reset wait; an improvement is current < best -
+# min_delta; else, out of cooldown, wait += 1 and at wait >= patience the rate (a float32
+# variable in Keras) becomes float32(rate * factor), cooldown restarts, wait = 0.
+
+def keras_plateau(vals, lr0, factor, patience, min_delta, cooldown):
+    """(rate used in each epoch, cut epochs) for a validation curve, by Keras's rule."""
+    lr, best, wait, cool, lrs, cuts = lr0, np.inf, 0, 0, [], []
+    for epoch, v in enumerate(vals):
+        lrs.append(lr)
+        if cool > 0:
+            cool, wait = cool - 1, 0
+        if v < best - min_delta:
+            best, wait = v, 0
+        elif cool == 0:
+            wait += 1
+            if wait >= patience and np.float32(lr) > 0:
+                lr = float(np.float32(float(np.float32(lr)) * factor))
+                cuts.append(epoch)
+                cool, wait = cooldown, 0
+    return np.array(lrs), cuts
+
+
+BASE = {"factor": 0.5, "patience": 3, "min_delta": 0.01, "cooldown": 0}
+SETTINGS = [BASE] + [dict(BASE, **{k: v}) for k, vs in
+                     [("factor", [0.05, 0.3, 0.95]), ("patience", [0, 1, 6, 15]),
+                      ("min_delta", [0.0, 0.05, 0.2]), ("cooldown", [1, 4, 10])] for v in vs]
+
+
+@pytest.fixture(scope="module")
+def explorer():
+    return PlateauExplorer(PROBLEM)
+
+
+def _set(ui, **values):
+    for key, value in values.items():
+        ui.controls[key].value = value
+    return ui.frame
+
+
+def test_every_setting_cuts_where_keras_would_on_its_own_curve(explorer):
+    for setting in SETTINGS:
+        f = _set(explorer, **setting)
+        lrs, cuts = keras_plateau(f.val_loss, 0.4, **setting)
+        assert f.cuts.tolist() == cuts, setting
+        np.testing.assert_allclose(f.learning_rates, lrs, rtol=1e-12)
+        # drawn: the rate per epoch and a marker at every cut
+        assert list(explorer.lr_cuts.get_xdata()) == cuts
+        np.testing.assert_allclose(explorer.lr_line.get_ydata(), np.clip(lrs, *explorer._lrlim))
+
+
+def test_each_control_changes_the_run(explorer):
+    """Every value tried for a control changes the cuts or the rates from the base setting
+    Two are equivalent to the base by the rule itself: cooldown 1 (its one epoch is counted
+    down before that epoch is checked, so it blocks nothing) and, on this curve, min_delta 0
+    (no gain smaller than 0.01 decides a cut)."""
+    base = _set(explorer, **BASE)
+    for setting in SETTINGS[1:]:
+        if setting["min_delta"] == 0.0 or setting["cooldown"] == 1:
+            continue
+        f = _set(explorer, **setting)
+        assert f.cuts.tolist() != base.cuts.tolist() or not np.allclose(f.learning_rates, base.learning_rates), \
+            setting
+
+
+def test_factor_is_the_ratio_of_the_rates_around_a_cut(explorer):
+    for factor in (0.05, 0.3, 0.95):
+        f = _set(explorer, **dict(BASE, factor=factor))
+        k = f.cuts[0]
+        assert f.learning_rates[k + 1] / f.learning_rates[k] == pytest.approx(factor, rel=1e-6)
+
+
+def test_larger_patience_cuts_first_strictly_later(explorer):
+    # Up to the first cut every run is the same constant-rate run, whose wait counter reaches
+    # p + 1 one epoch after it reaches p: the first cut moves strictly later with patience.
+    firsts = []
+    for p in range(0, 16):
+        f = _set(explorer, **dict(BASE, patience=p))
+        firsts.append(int(f.cuts[0]))
+    # (patience 0 and 1 both cut at the first epoch that does not improve: wait is 1 there)
+    assert firsts[0] == firsts[1] and all(a < b for a, b in zip(firsts[1:], firsts[2:])), firsts
+
+
+def test_larger_min_delta_cuts_first_no_later(explorer):
+    # A larger min_delta makes fewer epochs count as improvements, so wait never lags behind.
+    firsts = [int(_set(explorer, **dict(BASE, min_delta=d)).cuts[0]) for d in (0.0, 0.01, 0.05, 0.2)]
+    assert firsts == sorted(firsts, reverse=True) and firsts[0] > firsts[-1]
+
+
+def test_cooldown_spaces_the_cuts(explorer):
+    # Nothing counts as an improvement with min_delta at its maximum (0.2) once on the plateau:
+    # after a cut, cooldown c epochs do not count (the c-th ends the cooldown before it is
+    # checked), so cuts are at least patience + c - 1 >= c epochs apart, and exactly so here.
+    for c in (1, 4, 10):
+        f = _set(explorer, **dict(BASE, min_delta=0.2, patience=3, cooldown=c))
+        gaps = np.diff(f.cuts)
+        assert gaps.size and np.all(gaps >= 3 + c - 1), (c, f.cuts)
+    assert len(_set(explorer, **dict(BASE, cooldown=10)).cuts) < len(_set(explorer, **BASE).cuts)
+
+
+def test_control_defaults_and_ranges():
+    ui = PlateauExplorer(PROBLEM)
+    # cooldown 0 and min_lr 0 are Keras's defaults; factor 0.5, patience 3 and min_delta 0.01
+    # (Keras: 0.1, 10, 1e-4) are the explorer's starting point: on a 60-epoch run Keras's
+    # patience 10 would cut only a few times.
+    assert {k: c.value for k, c in ui.controls.items()} == BASE
+    assert [(c.min, c.max) for c in ui.controls.values()] == [(0.05, 0.95), (0, 15), (0.0, 0.2), (0, 10)]
+
+
+@pytest.mark.parametrize("kwargs, word", [({"factor": 0.99}, "factor"), ({"patience": 16}, "patience"),
+                                          ({"min_delta": 0.3}, "min_delta"), ({"cooldown": 11}, "cooldown"),
+                                          ({"problem": "p"}, "problem")])
+def test_explorer_refuses_values_its_sliders_would_clamp(kwargs, word):
+    with pytest.raises((ValueError, TypeError), match=word):
+        PlateauExplorer(PROBLEM if "problem" not in kwargs else kwargs.pop("problem"), **kwargs)

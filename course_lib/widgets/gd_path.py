@@ -45,6 +45,19 @@ def _points(theta) -> np.ndarray:
     return theta
 
 
+def _excess(bowl: QuadraticBowl, theta: np.ndarray) -> np.ndarray:
+    """``1/2 d^T A d``, ``d = theta - theta*``: the bowl's own formula, but inf (no error) on overflow."""
+    d = theta - bowl.minimizer
+    with np.errstate(over="ignore", invalid="ignore"):
+        return 0.5 * np.einsum("...i,ij,...j->...", d, bowl.A, d)
+
+
+def _gradient(bowl: QuadraticBowl, theta: np.ndarray) -> np.ndarray:
+    """``A (theta - theta*)``, the bowl's own formula, inf (no error) on overflow."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return (theta - bowl.minimizer) @ bowl.A
+
+
 def _finite(name: str, value):
     if not np.all(np.isfinite(value)):
         raise ValueError(f"{name} is too far from the minimum: the loss overflows float64")
@@ -67,11 +80,11 @@ class LossSurface:
 
     def loss(self, theta) -> np.ndarray:
         """``L* + 1/2 d^T A d`` with ``d = theta - theta*`` (one point or a batch (..., 2))."""
-        return _finite("theta", self.min_loss + self.bowl.loss(_points(theta)))
+        return _finite("theta", self.min_loss + _excess(self.bowl, _points(theta)))
 
     def grad(self, theta) -> np.ndarray:
         """``A (theta - theta*)``."""
-        return _finite("theta", self.bowl.grad(_points(theta)))
+        return _finite("theta", _gradient(self.bowl, _points(theta)))
 
     @property
     def stable_learning_rate(self) -> float:
@@ -142,15 +155,16 @@ def gd_path(surface: LossSurface, learning_rate: float, steps: int, start=(0.0, 
     steps = check_int("steps", steps, low=1, high=MAX_STEPS)
     tol = check_real("tol", tol, low=0)
     theta = check_start(start, surface)
-    limit = DIVERGENCE_FACTOR * max(float(surface.bowl.loss(theta)), 1e-300)
-    path, grads = [theta], [float(np.hypot(*surface.grad(theta)))]
+    bowl = surface.bowl
+    limit = DIVERGENCE_FACTOR * max(float(_excess(bowl, theta)), 1e-300)
+    path, grads = [theta], [float(np.hypot(*_gradient(bowl, theta)))]
     converged = 0 if grads[0] <= tol else None
     diverged = None
     with np.errstate(over="ignore", invalid="ignore"):
         while converged is None and diverged is None and len(path) <= steps:
-            new = theta - lr * surface.bowl.grad(theta)  # the whole update: one full-batch step
-            excess = float(surface.bowl.loss(new))
-            grad = float(np.hypot(*surface.bowl.grad(new)))
+            new = theta - lr * _gradient(bowl, theta)  # the whole update: one full-batch step
+            excess = float(_excess(bowl, new))
+            grad = float(np.hypot(*_gradient(bowl, new)))
             if not excess <= limit:  # above the limit, or nan
                 diverged = len(path)
                 if not (np.isfinite(excess) and np.isfinite(grad)):
@@ -161,7 +175,7 @@ def gd_path(surface: LossSurface, learning_rate: float, steps: int, start=(0.0, 
             if diverged is None and grad <= tol:
                 converged = len(path) - 1
     path = np.array(path)
-    return GDFrame(path, surface.bowl.loss(path), np.array(grads), converged, diverged,
+    return GDFrame(path, _excess(bowl, path), np.array(grads), converged, diverged,
                    *_describe(surface, lr, steps, tol, converged, diverged, grads[-1]))
 
 
@@ -182,7 +196,7 @@ def check_start(start, surface: "LossSurface | None" = None) -> np.ndarray:
         raise ValueError(f"start must hold 2 numbers (w, b), got shape {theta.shape}")
     if surface is not None:
         with np.errstate(over="ignore", invalid="ignore"):
-            far = not np.isfinite(DIVERGENCE_FACTOR * 100 * surface.bowl.loss(theta))
+            far = not np.isfinite(DIVERGENCE_FACTOR * 100 * _excess(check_surface(surface).bowl, theta))
         if far:
             raise ValueError(f"start {theta.tolist()} is too far from the minimum: its loss overflows float64")
     return theta
@@ -293,7 +307,9 @@ def draw_contours(ax: plt.Axes, surface: LossSurface, extent: tuple[float, float
     levels = check_int("levels", levels, low=2, high=100)
     start = None if start is None else check_start(start)
     gw, gb = np.meshgrid(np.linspace(x0, x1, 120), np.linspace(y0, y1, 120))
-    excess = surface.bowl.loss(np.stack([gw, gb], -1))
+    excess = _excess(surface.bowl, np.stack([gw, gb], -1))
+    if not np.all(np.isfinite(excess)):
+        raise ValueError("extent is too far from the minimum: the loss overflows float64 there")
     ax.contour(gw, gb, excess, levels=np.geomspace(1e-3, 1.0, levels) * excess.max(), colors="0.65",
                linewidths=0.8)
     marks = [(surface.bowl.minimizer, " minimum", "*", "#009E73")]

@@ -52,8 +52,10 @@ def ridge(X, y, l2: float) -> tuple[np.ndarray, float]:
 
     Closed form on centred data: :math:`w = (X_c^T X_c / n + l_2 I)^{-1} X_c^T y_c / n`,
     :math:`b = \bar y - \bar x^T w` (solved as a least-squares problem, which is better
-    conditioned). Keras: ``Dense(1, kernel_regularizer=L2(l2))`` with ``loss="mse"``, trained
-    to convergence. ``l2 = 0`` is ordinary least squares.
+    conditioned; for ``l2`` above 1e4 times the trace of :math:`X_c^T X_c / n`, from the
+    normal equations, which are then the better conditioned). Keras:
+    ``Dense(1, kernel_regularizer=L2(l2))`` with ``loss="mse"``, trained to convergence.
+    ``l2 = 0`` is ordinary least squares.
 
     >>> w, b = ridge([[1.0], [-1.0]], [1.0, -1.0], l2=1.0)   # w = 1 / (1 + l2)
     >>> w.tolist(), b
@@ -62,6 +64,12 @@ def ridge(X, y, l2: float) -> tuple[np.ndarray, float]:
     Xc, yc, x_mean, y_mean = _centred(X, y)
     l2 = check_real("l2", l2, low=0)
     n, d = Xc.shape
+    G = Xc.T @ Xc / n
+    if l2 > 1e4 * max(float(np.trace(G)), 1e-300):
+        # So strong a penalty that G + l2 I is perfectly conditioned; the stacked least-squares
+        # system, with rows of size sqrt(l2) beside rows of size 1, would lose digits instead.
+        w = np.linalg.solve(G + l2 * np.eye(d), Xc.T @ yc / n)
+        return _finite_fit(w, y_mean - float(x_mean @ w))
     A = np.vstack([Xc / np.sqrt(n), np.sqrt(l2) * np.eye(d)])
     w = np.linalg.lstsq(A, np.concatenate([yc / np.sqrt(n), np.zeros(d)]), rcond=None)[0]
     return _finite_fit(w, y_mean - float(x_mean @ w))
@@ -176,7 +184,8 @@ class RegularizationGrid:
                 raise ValueError(f"{name} must start with shape {shape} (mixes, lambdas), got {arr.shape}")
             object.__setattr__(self, name, arr)
         if not isinstance(self.scaler, Standardizer) or self.scaler.mean.size != self.weights.shape[2]:
-            raise TypeError(f"scaler must be a Standardizer of {self.weights.shape[2]} powers of x")
+            raise TypeError(f"scaler must be a Standardizer of as many powers of x as weights has "
+                            f"columns ({self.weights.shape[2]})")
         if not isinstance(self.data, tuple) or len(self.data) != 4:
             raise TypeError("data must be the tuple (x_train, y_train, x_val, y_val)")
         names = ("x_train", "y_train", "x_val", "y_val")
@@ -203,7 +212,10 @@ def _powers(name: str, x, degree: int) -> np.ndarray:
     if x.size > MAX_POINTS:
         raise ValueError(f"{name} must have at most {MAX_POINTS} points, got {x.size}")
     with np.errstate(over="ignore"):
-        powers = polynomial_features(x, degree)
+        try:
+            powers = polynomial_features(x, degree)
+        except ValueError:  # it refuses an overflow itself, naming its own argument
+            powers = np.array([np.inf])
     if not np.all(np.isfinite(powers)) or np.abs(powers).max() > 1e150:
         raise ValueError(f"{name} must keep x**{degree} within ±1e150, got values up to {np.abs(x).max():.3g}")
     return powers
@@ -396,7 +408,10 @@ class RegularizationExplorer:
         self.ax_fit.plot(xv, yv, "o", mfc="none", color="0.6", ms=4, label="validation")
         self.ax_fit.plot(x, y, "o", color="C0", label="training")
         if truth is not None:
-            true_y = np.asarray(truth(self.x_plot), dtype=float)
+            try:
+                true_y = np.asarray(truth(self.x_plot), dtype=float)
+            except (TypeError, ValueError) as exc:
+                raise TypeError(f"truth must return numbers for an array of x ({exc})") from None
             if true_y.shape != self.x_plot.shape or not np.all(np.isfinite(true_y)):
                 raise ValueError("truth must return one finite value per point of x")
             self.ax_fit.plot(self.x_plot, true_y, "--", color="0.4", lw=1, label="truth")

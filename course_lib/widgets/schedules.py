@@ -50,6 +50,10 @@ class LeastSquaresProblem:
     batches: np.ndarray  # (steps, B): the sample indices of each step's batch
 
     def __post_init__(self) -> None:
+        batches = check_array("batches", self.batches, ndim=2)
+        if np.any(batches != np.round(batches)) or np.any(batches < 0):
+            raise ValueError("batches must hold sample indices (whole numbers >= 0)")
+        object.__setattr__(self, "batches", batches.astype(np.intp))
         G = check_array("G", self.G, ndim=3)
         steps, d, _ = G.shape
         h, A = check_array("h", self.h, ndim=2), check_array("A", self.A, ndim=2)
@@ -57,8 +61,9 @@ class LeastSquaresProblem:
         if G.shape != (steps, d, d) or h.shape != (steps, d) or A.shape != (d, d) or w_star.shape != (d,):
             raise ValueError(f"G, h, A and w_star must have shapes (T, d, d), (T, d), (d, d), (d,), got "
                              f"{G.shape}, {h.shape}, {A.shape}, {w_star.shape}")
-        if steps > MAX_STEPS:
-            raise ValueError(f"G must hold at most {MAX_STEPS} steps, got {steps}")
+        if steps > MAX_STEPS or len(batches) != steps:
+            raise ValueError(f"G and batches must hold the same number of steps (at most {MAX_STEPS}), "
+                             f"got {steps} and {len(batches)}")
         for name, v in [("G", G), ("h", h), ("A", A), ("w_star", w_star)]:
             object.__setattr__(self, name, v)
         object.__setattr__(self, "initial_excess",
@@ -131,7 +136,13 @@ def linear_warmup(schedule: Callable, warmup_steps: int) -> Callable:
     w = check_int("warmup_steps", warmup_steps, low=0)
     if w == 0:
         return schedule
-    top = check_real("schedule(0)", np.asarray(schedule(0), dtype=float).item(), low=0)
+    try:
+        top = np.asarray(schedule(0), dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"schedule must return a number for step 0 ({exc})") from None
+    if top.size != 1:
+        raise ValueError(f"schedule must return one rate for step 0, got shape {top.shape}")
+    top = check_real("schedule(0), the peak of the warmup", top.item(), low=0)
 
     def warmed(step):
         t = np.asarray(step, dtype=float)
@@ -174,7 +185,11 @@ def build_schedule(name: str, initial_learning_rate: float, decay_rate: float = 
         rate = check_real("decay_rate", decay_rate, low=0, low_open=True, high=1)
         bounds = list(range(decay_steps, max(total_steps, 2), decay_steps))
         bounds = bounds or [total_steps]
-        base = schedules.piecewise_constant(bounds, [lr0 * rate**i for i in range(len(bounds) + 1)])
+        values = [lr0 * rate**i for i in range(len(bounds) + 1)]
+        if values[-1] <= 0:
+            raise ValueError(f"initial_learning_rate * decay_rate ** k underflows to 0 within total_steps "
+                             f"({lr0:g} * {rate:g} ** {len(bounds)}, decay_steps {decay_steps})")
+        base = schedules.piecewise_constant(bounds, values)
     return linear_warmup(base, warmup_steps)
 
 

@@ -23,8 +23,8 @@ import numpy as np
 
 from course_lib._checks import check_array, check_choice, check_int, check_real
 from course_lib.widgets._live import LiveFigure, show_widget, status_text
-from course_lib.widgets.gd_path import (DIVERGENCE_FACTOR, LossSurface, check_start, check_surface,
-                                        draw_contours, linear_regression_surface)
+from course_lib.widgets.gd_path import (DIVERGENCE_FACTOR, LossSurface, _excess, check_start,
+                                        check_surface, draw_contours, linear_regression_surface)
 
 #: The widget draws at most about this many points per line (a thinned path still shows the noise).
 MAX_DRAWN = 700
@@ -175,7 +175,7 @@ def sgd_path(stats: BatchStatistics, surface: LossSurface, learning_rate: float,
         path.append((w, b))
     path = np.array(path)
     steps = t if diverged is not None else len(path) - 1   # updates made (rates used)
-    excess = surface.bowl.loss(path)
+    excess = _excess(surface.bowl, path)
     status, ok = _describe(stats, excess, rates[:steps], diverged)
     return SGDFrame(path, np.arange(len(path)) / stats.steps_per_epoch, excess, rates[:steps], diverged,
                     status, ok)
