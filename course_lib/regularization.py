@@ -93,6 +93,15 @@ def _scale_back(what: str, scaled: float, e: int, w: np.ndarray, name: str, fact
     return value
 
 
+_TINY = float(np.finfo(np.float64).tiny)   # 2.2e-308, the smallest normal float64
+
+
+def _subgradient_sign(w: np.ndarray) -> np.ndarray:
+    """``sign(w)``, 0 at 0, and 0 for subnormal weights (|w| < 2.2e-308) as in TensorFlow,
+    whose CPU kernels flush subnormal numbers to zero before ``abs`` sees them."""
+    return np.where(np.abs(w) < _TINY, 0.0, np.sign(w))   # an array also for 0-d w
+
+
 def _l2_gradient(l2: float, w: np.ndarray) -> np.ndarray:
     """``2 * l2 * w`` (zeros when ``l2 == 0``); refused where it overflows float64."""
     if l2 == 0.0:
@@ -108,6 +117,9 @@ def _l2_gradient(l2: float, w: np.ndarray) -> np.ndarray:
 @dataclass(frozen=True)
 class L1:
     r"""``l1 * sum(|w|)``; subgradient ``l1 * sign(w)`` (0 at 0). Keras: ``keras.regularizers.L1``.
+
+    As in TensorFlow on a CPU, which flushes subnormal numbers to zero, the subgradient is also
+    0 at a subnormal weight (``|w| < 2.2e-308``), where the textbook ``sign(w)`` is ±1.
 
     :math:`\Omega(w) = \lambda_1 \sum_i |w_i|`. Gradient descent on it moves each weight by a
     constant ``learning_rate * l1`` towards 0 and overshoots: weights end up jittering around
@@ -128,7 +140,7 @@ class L1:
 
     def gradient(self, w: Any) -> np.ndarray:
         """``l1 * sign(w)``: the subgradient TensorFlow's autodiff gives for ``abs`` (0 at 0)."""
-        return self.l1 * np.sign(_weights(w, inf_ok=True))
+        return self.l1 * _subgradient_sign(_weights(w, inf_ok=True))
 
 
 @dataclass(frozen=True)
@@ -187,7 +199,7 @@ class L1L2:
         w = _weights(w, inf_ok=not self.l2)
         grad = _l2_gradient(self.l2, w)
         if self.l1:
-            grad = grad + self.l1 * np.sign(w)
+            grad = grad + self.l1 * _subgradient_sign(w)
         return grad
 
 

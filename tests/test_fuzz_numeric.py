@@ -168,7 +168,9 @@ def _sum_sq(w):
 
 
 def _sign(w):
-    return np.sign(arr(w))
+    """sign(w), 0 for subnormal w as TensorFlow (which flushes them) and course_lib give it."""
+    w = arr(w)
+    return np.where(np.abs(w) < np.finfo(np.float64).tiny, 0.0, np.sign(w))
 
 
 SPECS += [

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from course_lib.optim import SGD, Adam, GradientDescent
+from course_lib.optim import SGD, Adam, AdamState, GradientDescent, GradientDescentState, SGDState
 
 
 def random_problem(rng: np.random.Generator, k: int):
@@ -183,3 +183,133 @@ def test_float32_stays_float32(opt):
     for _ in range(2):
         params, state = opt.update({"w": np.full(3, 0.5, dtype=np.float32)}, state, params, 0.1)
     assert params["w"].dtype == np.float32
+
+
+# ---- 0-d and 1-element parameters, huge and tiny values (issue 9, section 2) ----------------
+
+OPTIMIZERS = [GradientDescent(), SGD(), SGD(0.9), SGD(0.9, True), Adam(), Adam(0.5, 0.75, 1e-3)]
+
+
+@pytest.mark.parametrize("opt", OPTIMIZERS, ids=repr)
+@pytest.mark.parametrize("shape", [(), (1,), (1, 1)], ids=["0-d", "1-element", "1x1"])
+def test_zero_d_and_one_element_parameters(opt, shape):
+    # the same scalar problem in every shape gives the same numbers, and the shape is kept
+    ref, _ = run(opt, {"w": np.full(3, 1.5)}, [{"w": np.full(3, g)} for g in (2.0, -1.0, 0.5)], [0.1] * 3)
+    traj, state = run(opt, {"w": np.full(shape, 1.5)}, [{"w": np.full(shape, g)} for g in (2.0, -1.0, 0.5)],
+                      [0.1] * 3)
+    for a, b in zip(traj, ref):
+        assert isinstance(a["w"], np.ndarray) and a["w"].shape == shape
+        np.testing.assert_array_equal(a["w"].ravel(), b["w"][:1])
+    assert state.iterations == 3
+
+
+def test_adam_on_a_0d_parameter_by_hand():
+    # t=1: m = 0.1 g, v = 0.001 g^2, alpha = lr sqrt(0.001) / 0.1 -> w1 = 1 - alpha m / (sqrt(v) + eps)
+    g, lr = 0.5, 0.1
+    new, _ = Adam().update({"w": np.array(g)}, Adam().init({"w": np.array(1.0)}), {"w": np.array(1.0)}, lr)
+    m, v, alpha = 0.1 * g, 0.001 * g * g, lr * np.sqrt(0.001) / 0.1
+    assert new["w"].shape == () and float(new["w"]) == pytest.approx(1 - alpha * m / (np.sqrt(v) + 1e-7), rel=1e-14)
+
+
+@pytest.mark.parametrize("opt", OPTIMIZERS, ids=repr)
+def test_huge_and_subnormal_values(opt):
+    params = {"w": np.array([1e300, -1e300, 5e-324, 0.0])}
+    grads = {"w": np.array([1e150, -1e150, 5e-324, -5e-324])}
+    new, state = opt.update(grads, opt.init(params), params, 0.1)
+    assert np.all(np.isfinite(new["w"]))
+    if not isinstance(opt, Adam):   # plain and momentum steps: w - 0.1 g (or with (1 + mu) for Nesterov)
+        factor = 1.9 if getattr(opt, "nesterov", False) else 1.0
+        np.testing.assert_allclose(new["w"][:2], params["w"][:2] - 0.1 * factor * grads["w"][:2], rtol=1e-15)
+    with pytest.raises(ValueError, match="overflowed float64.*learning_rate"):
+        opt.update({"w": np.array([1e308])}, opt.init({"w": np.array([-1e308])}), {"w": np.array([-1e308])}, 10.0)
+
+
+@pytest.mark.parametrize("opt", OPTIMIZERS, ids=repr)
+@pytest.mark.parametrize("bad, message", [
+    (lambda p, s: dict(grads={"w": None}), r"^grads\['w'\] must be numeric"),
+    (lambda p, s: dict(grads=[np.ones(2)]), "^grads must be a dict"),
+    (lambda p, s: dict(params={"w": np.array([np.nan, 1.0])}), r"^params\['w'\] must contain only finite"),
+    (lambda p, s: dict(grads={"w": np.array([np.inf, 1.0])}), r"^grads\['w'\] must contain only finite"),
+    (lambda p, s: dict(state=None), "^state must be the"),
+    (lambda p, s: dict(state=GradientDescentState(5) if not isinstance(s, GradientDescentState) else SGDState(0, {})),
+     "^state must be the"),
+    (lambda p, s: dict(learning_rate=float("inf")), "^learning_rate must be a finite number >= 0"),
+    (lambda p, s: dict(learning_rate=np.array([0.1, 0.2])), "^learning_rate must be a finite number"),
+    (lambda p, s: dict(learning_rate=None), "^learning_rate must be a finite number"),
+    (lambda p, s: dict(grads={"w": np.ones(2), "b": np.ones(1)}), r"^grads must have the keys of params"),
+])
+def test_update_validates_every_argument(opt, bad, message):
+    params = {"w": np.ones(2)}
+    state = opt.init(params)
+    kwargs = dict(grads={"w": np.ones(2)}, state=state, params=params, learning_rate=0.1)
+    kwargs.update(bad(params, state))
+    with pytest.raises((ValueError, TypeError), match=message):
+        opt.update(**kwargs)
+
+
+def test_update_validates_the_state_against_params():
+    params = {"w": np.ones(2)}
+    with pytest.raises(ValueError, match=r"^state.velocity\['w'\] must have the shape of params\['w'\]"):
+        SGD(0.9).update({"w": np.ones(2)}, SGD(0.9).init({"w": np.ones(3)}), params, 0.1)
+    with pytest.raises(ValueError, match=r"^state.m must have the keys of params"):
+        Adam().update({"w": np.ones(2)}, Adam().init({"v": np.ones(2)}), params, 0.1)
+    with pytest.raises(ValueError, match=r"^state.v\['w'\] must contain only finite values"):
+        Adam().update({"w": np.ones(2)}, _broken_adam_state(), params, 0.1)
+    with pytest.raises(ValueError, match="^iterations must be an integer >= 0"):
+        AdamState(-1, {}, {})
+    with pytest.raises(ValueError, match=r"^velocity\['w'\] must contain only finite values"):
+        SGDState(0, {"w": np.array([np.nan])})
+
+
+def _broken_adam_state():
+    # a state whose second moment was corrupted after construction (frozen, so by force)
+    state = Adam().init({"w": np.ones(2)})
+    object.__setattr__(state, "v", {"w": np.array([np.inf, 0.0])})
+    return state
+
+
+def _keras_optimizer(opt):
+    import keras
+    if isinstance(opt, GradientDescent):
+        return keras.optimizers.SGD()
+    if isinstance(opt, SGD):
+        return keras.optimizers.SGD(momentum=opt.momentum, nesterov=opt.nesterov)
+    return keras.optimizers.Adam(beta_1=opt.beta_1, beta_2=opt.beta_2, epsilon=opt.epsilon)
+
+
+# Hyper-parameters exact in float32 (0.5, 0.75, 0.875 ...), so that Keras's float32 rounding of
+# them (see the module docstring) plays no part: the comparison is then rtol 1e-12. Values at
+# float64's extremes: TensorFlow's CPU kernels flush subnormals to zero, so atol is float64's
+# smallest normal number (2.2e-308) there and 0 elsewhere.
+TWIN_OPTIMIZERS = [GradientDescent(), SGD(0.875), SGD(0.5, True), Adam(0.5, 0.75, 2**-20)]
+
+
+@pytest.mark.tf
+@pytest.mark.parametrize("opt", TWIN_OPTIMIZERS, ids=repr)
+@pytest.mark.parametrize("shape", [(), (1,)], ids=["0-d", "1-element"])
+@pytest.mark.parametrize("scale", [1.0, 1e150, 1e-300], ids=["unit", "huge", "tiny"])
+def test_zero_d_and_one_element_parameters_match_keras(opt, shape, scale):
+    rng = np.random.default_rng(len(shape))
+    params = {"w": np.full(shape, 1.5 * scale)}
+    grads = [{"w": np.full(shape, g * scale)} for g in rng.standard_normal(6)]
+    rates = [0.125, 0.5, 0.25, 0.0625, 0.125, 0.5]
+    mine, _ = run(opt, params, grads, rates)
+    theirs = keras_trajectory(_keras_optimizer(opt), params, grads, rates)
+    atol = np.finfo(np.float64).tiny if scale < 1 else 0.0
+    for step, (a, b) in enumerate(zip(mine, theirs)):
+        assert a["w"].shape == b["w"].shape == shape
+        np.testing.assert_allclose(a["w"], b["w"], rtol=1e-12, atol=atol, err_msg=f"step {step}")
+
+
+@pytest.mark.tf
+def test_every_keras_named_default_is_keras_own_default():
+    # read from the signatures, so that a changed default on either side fails here
+    import inspect
+
+    import keras
+    for ours, theirs, names in [(Adam, keras.optimizers.Adam, ("beta_1", "beta_2", "epsilon")),
+                                (SGD, keras.optimizers.SGD, ("momentum", "nesterov"))]:
+        mine, keras_sig = inspect.signature(ours).parameters, inspect.signature(theirs).parameters
+        for name in names:
+            assert mine[name].default == keras_sig[name].default, (ours.__name__, name)
+            assert type(mine[name].default) is type(keras_sig[name].default), (ours.__name__, name)

@@ -5,6 +5,8 @@ differences, from ridge regression's closed form, or from Keras's own regularize
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -154,6 +156,9 @@ def test_huge_weights_exact_where_representable_refused_where_not():
     assert L1(0.5).penalty([5e-324]) == 0.0 and L1(1.0).penalty([5e-324]) == 5e-324
     assert L2(1.0).penalty([5e-324]) == 0.0
     np.testing.assert_array_equal(L2(0.5).gradient([5e-324]), [5e-324])
+    # TensorFlow flushes subnormals to 0 before abs: its L1 subgradient there is 0, and so is ours
+    np.testing.assert_array_equal(L1(0.5).gradient([5e-324, -1e-310, 2.3e-308, -2.3e-308]),
+                                  [0.0, 0.0, 0.5, -0.5])
 
 
 def test_zero_d_and_one_element_weights():
@@ -386,3 +391,97 @@ def test_regularized_gradient_matches_a_keras_kernel_regularizer(reg):
     assert float(k_loss) == pytest.approx(loss, rel=1e-12)
     assert np.allclose(k_grads[0].numpy(), grads["W"], rtol=1e-12, atol=1e-15)
     assert np.allclose(k_grads[1].numpy(), grads["b"], rtol=1e-12, atol=1e-15)
+
+
+# ---------------------------------------------------------------- Keras twin at the edges
+def _keras_value_and_grad(reg, w):
+    """Keras's penalty and autodiff gradient, straight (no refusal of non-finite results)."""
+    import tensorflow as tf
+
+    from course_lib.tf_twins.regularization import to_keras
+    variable = tf.Variable(np.asarray(w, dtype=np.float64))
+    with tf.GradientTape() as tape:
+        value = to_keras(reg)(variable)
+    grad = tape.gradient(value, variable)
+    return float(value), (np.zeros(np.shape(w)) if grad is None else grad.numpy())
+
+
+EDGE_WEIGHTS = [np.array(3.0), np.array([-2.0]), np.array([1e160, -2.0]), np.array([1e150, -1e150]),
+                np.array([5e-324, -1e-310, 0.0]), np.array([1e308, 1.0]), np.zeros((2, 2))]
+# factors exact in float32, one of them 0 in each L1L2: Keras rounds factors through float32
+EDGE_REGS = [L1(0.25), L2(0.25), L1L2(0.25, 0.0), L1L2(0.0, 0.25), L1L2(0.5, 0.125), L1(0.0), L2(0.0),
+             L1L2(0.0, 0.0)]
+
+
+@pytest.mark.tf
+@pytest.mark.parametrize("reg", EDGE_REGS, ids=repr)
+def test_agrees_with_keras_on_0d_huge_subnormal_and_zero_factor_inputs(reg):
+    # Where Keras's penalty and gradient are finite we agree to rtol 1e-12 (TensorFlow's CPU
+    # kernels flush subnormals to 0: atol 2.2e-308). Where Keras overflows (1e160**2) we are
+    # exact or refuse with a clear error; nowhere do we return nan or inf.
+    tiny = np.finfo(np.float64).tiny
+    for w in EDGE_WEIGHTS:
+        value, grad = _keras_value_and_grad(reg, w)
+        try:
+            ours = reg.penalty(w)
+        except ValueError as exc:
+            assert "exceeds float64's range" in str(exc) and not np.isfinite(value)
+            continue
+        if np.isfinite(value):
+            assert ours == pytest.approx(value, rel=1e-12, abs=tiny), (reg, w)
+        else:   # Keras overflowed in w**2 (1e160**2) where the penalty itself fits: ours is exact
+            l1, l2 = getattr(reg, "l1", 0.0), getattr(reg, "l2", 0.0)
+            # (a zero factor is no term at all: Keras's L2(0) gives 0 * inf = nan here)
+            exact = ((l1 * math.fsum(np.abs(w).tolist()) if l1 else 0.0)
+                     + (l2 * math.fsum((x * x for x in w.tolist())) if l2 else 0.0))
+            assert ours == pytest.approx(exact, rel=1e-12), (reg, w)
+        try:
+            ours_grad = reg.gradient(w)
+        except ValueError as exc:
+            assert "exceeds float64's range" in str(exc) and not np.all(np.isfinite(grad))
+            continue
+        assert ours_grad.shape == np.shape(w)
+        if np.all(np.isfinite(grad)):
+            np.testing.assert_allclose(ours_grad, grad, rtol=1e-12, atol=tiny, err_msg=f"{reg} {w}")
+
+
+@pytest.mark.tf
+def test_infinite_weights_agree_with_keras_where_keras_is_finite():
+    # the issue's case: Keras's L1L2(0.25, 0) skips the zero L2 term, so its gradient at inf is
+    # sign(inf) * 0.25 = 0.25. Penalties of inf weights are inf in Keras: refused here.
+    w = np.array([np.inf, 1.0])
+    for reg in (L1(0.25), L1L2(0.25, 0.0)):
+        value, grad = _keras_value_and_grad(reg, w)
+        np.testing.assert_array_equal(reg.gradient(w), grad)        # [0.25, 0.25] both
+        np.testing.assert_array_equal(grad, [0.25, 0.25])
+        assert value == np.inf
+        with pytest.raises(ValueError, match="^w must contain only finite values"):
+            reg.penalty(w)
+    # Keras's L1(0) and L2(0) compute 0 * inf = nan; a zero factor here is no penalty at all
+    assert np.isnan(_keras_value_and_grad(L2(0.0), w)[0]) and L2(0.0).penalty(w) == 0.0
+
+
+@pytest.mark.tf
+def test_keras_rounds_every_factor_through_float32():
+    # the docstring of tf_twins.regularization: not only L1 - L2 and L1L2 too (ops.cast of a
+    # Python float makes a float32 constant first). 0.7 is not exact in float32.
+    w = np.array([1.0, -2.0])   # sum|w| = 3, sum w^2 = 5
+    f32 = float(np.float32(0.7))
+    assert f32 != 0.7
+    assert _keras_value_and_grad(L1(0.7), w)[0] == 3 * f32
+    assert _keras_value_and_grad(L2(0.7), w)[0] == 5 * f32
+    assert _keras_value_and_grad(L1L2(0.7, 0.0), w)[0] == 3 * f32
+    assert _keras_value_and_grad(L1L2(0.0, 0.7), w)[0] == 5 * f32
+    assert L2(0.7).penalty(w) == 5 * 0.7   # the numpy twin keeps the exact factor
+
+
+@pytest.mark.tf
+def test_regularizer_defaults_are_keras_defaults():
+    import inspect
+
+    import keras
+    for ours, theirs, names in [(L1, keras.regularizers.L1, ("l1",)), (L2, keras.regularizers.L2, ("l2",)),
+                                (L1L2, keras.regularizers.L1L2, ("l1", "l2"))]:
+        mine, keras_sig = inspect.signature(ours).parameters, inspect.signature(theirs).parameters
+        for name in names:
+            assert mine[name].default == keras_sig[name].default, (ours.__name__, name)
