@@ -1,9 +1,10 @@
 """Tests of course_lib.schedules: known values, properties, and agreement with Keras.
 
-Agreement with ``keras.optimizers.schedules`` (Keras computes in float32, we in float64):
-150 random configurations (25 per schedule), each on a random array of ~40 steps that
-includes 0, the multiples of ``decay_steps``, every boundary and the steps beside it.
-Tolerances, stated:
+Agreement with ``keras.optimizers.schedules``, twice over the same kind of random
+configurations: 150 (25 per schedule, piecewise with 1 to 12 boundaries), each on a random
+array of ~40 steps that includes 0, the multiples of ``decay_steps``, every boundary and the
+steps beside it. In float64 (``to_keras(..., dtype="float64")``, the steps also up to 2**53):
+relative 1e-12, see that test. In float32, as optimizers run them, tolerances stated:
 * constant, exponential, inverse-time, piecewise: relative 2e-6. Their float32 error is
   multiplicative; for ``decay_rate ** (t / decay_steps)`` it grows with the exponent
   (~|p ln r| ulps; the largest seen over 3,000 trial configurations was 8.8e-7).
@@ -202,7 +203,7 @@ def random_schedule(kind: str, rng: np.random.Generator):
     if kind == "linear_decay":
         return linear_decay(lr, d, float(lr * rng.uniform(0, 1) * rng.integers(2))), lr, special
     if kind == "piecewise_constant":
-        bounds = np.sort(rng.choice(5 * d, size=rng.integers(1, 5), replace=False)).tolist()
+        bounds = np.sort(rng.choice(5 * d + 12, size=rng.integers(1, 13), replace=False)).tolist()
         values = (10 ** rng.uniform(-4, 0, len(bounds) + 1)).tolist()
         near = [b + e for b in bounds for e in (-1, 0, 1)]
         return piecewise_constant(bounds, values), max(values), special + near
@@ -247,3 +248,94 @@ def test_to_keras_builds_the_matching_class_and_rejects_others():
     with pytest.raises(ValueError, match="must be a course_lib.schedules.Schedule"):
         to_keras(lambda step: 0.1)
     assert math.isclose(float(to_keras(inverse_time_decay(1.0, 1, 1.0))(3)), 0.25)
+
+
+# --- float64 agreement, long step counts, many boundaries (issue 9, section 2) ----------------
+
+BIG_STEPS = np.array([2**24 - 1, 2**24, 2**24 + 1, 2**31 + 7, 2**40 + 3, 2**53])
+
+
+@pytest.mark.tf
+def test_matches_keras_schedules_in_float64_on_random_configurations():
+    # to_keras(..., dtype="float64") passes every rate as np.float64, so Keras computes in
+    # float64 (checked below). Same formulas, so the only differences are TensorFlow's pow and
+    # cos (an ulp or two) and its flush of subnormal results to 0: rtol 1e-12, plus absolute
+    # 1e-12 x the peak rate for linear and cosine (their end value comes from a subtraction,
+    # 1 - p or 1 + cos) and 2.2e-308 (the smallest normal float64) for the others. Steps: the
+    # boundaries and the ends of decay, and 2**24 + 1 (not a float32), 2**31 + 7, 2**40 + 3, 2**53.
+    from course_lib.tf_twins.schedules import keras_learning_rates, to_keras
+    rng = np.random.default_rng(64)
+    for kind in KINDS:
+        for _ in range(CONFIGS_PER_KIND):
+            schedule, peak, special = random_schedule(kind, rng)
+            d = schedule.config.get("decay_steps", 1000)
+            steps = np.unique(np.concatenate([rng.integers(0, 6 * d + 10, 25), special, BIG_STEPS]).clip(0))
+            keras_schedule = to_keras(schedule, dtype="float64")
+            theirs = keras_learning_rates(keras_schedule, steps)
+            assert theirs.dtype == np.float64, repr(schedule)
+            atol = 1e-12 * peak if kind in ("linear_decay", "cosine_decay") else np.finfo(np.float64).tiny
+            np.testing.assert_allclose(theirs, schedule(steps), rtol=1e-12, atol=atol, err_msg=repr(schedule))
+
+
+@pytest.mark.tf
+@pytest.mark.parametrize("n_boundaries", [5, 8, 17])
+def test_piecewise_constant_with_many_boundaries_matches_keras_exactly(n_boundaries):
+    # Keras sums one masked term per interval; each step falls in exactly one, so the result is
+    # that interval's value, bit for bit, in float64 (and float32-rounded in float32).
+    from course_lib.tf_twins.schedules import keras_learning_rates, to_keras
+    rng = np.random.default_rng(n_boundaries)
+    bounds = np.sort(rng.choice(2**40, size=n_boundaries, replace=False)).tolist()
+    values = (10 ** rng.uniform(-5, 0, n_boundaries + 1)).tolist()
+    schedule = piecewise_constant(bounds, values)
+    steps = np.unique(np.concatenate([[0], [b + e for b in bounds for e in (-1, 0, 1)], BIG_STEPS]).clip(0))
+    expected = np.array([values[sum(1 for b in bounds if t > b)] for t in steps])   # by the rule
+    np.testing.assert_array_equal(schedule(steps), expected)
+    np.testing.assert_array_equal(keras_learning_rates(to_keras(schedule, dtype="float64"), steps), expected)
+    np.testing.assert_array_equal(keras_learning_rates(to_keras(schedule), steps), expected.astype(np.float32))
+
+
+def test_long_step_counts_known_values():
+    # exact in float64 up to 2**53; by hand: (2**24 + 1) / 2**24 = 1 + 2**-24 (not a float32)
+    t = 2**24 + 1
+    assert exponential_decay(1.0, 2**24, 0.5)(t) == pytest.approx(0.5 ** (1 + 2**-24), rel=1e-15)
+    assert exponential_decay(1.0, 2**24, 0.5, staircase=True)(t) == 0.5
+    assert linear_decay(1.0, 2**25, end_learning_rate=0.0)(t) == pytest.approx(0.5 - 2**-25, rel=1e-15)
+    assert piecewise_constant([2**24], [1.0, 0.5])(np.array([2**24, t])).tolist() == [1.0, 0.5]
+    assert inverse_time_decay(1.0, 1, 1.0)(2**53) == pytest.approx(2.0**-53, rel=1e-15)
+    assert cosine_decay(1.0, 2**40)(2**39) == pytest.approx(0.5, rel=1e-15)
+    with pytest.raises(ValueError, match="no finite learning rate at step 1e\\+06"):
+        exponential_decay(0.1, 10, 2.0)(np.array([0, 10**6]))   # 2**100000 overflows
+
+
+# --- defaults: each Keras-named default is Keras's own -----------------------------------------
+
+def test_linear_decay_default_end_rate_is_keras_1e_4():
+    # a decision (issue 9, section 5): PolynomialDecay's end_learning_rate default is 1e-4, and
+    # linear_decay follows it; by hand, (0.1 - 1e-4) * (1 - 5/10) + 1e-4 = 0.05005 at half way
+    s = linear_decay(0.1, 10)
+    assert s.config["end_learning_rate"] == 1e-4
+    assert s(5) == pytest.approx(0.05005, rel=1e-15) and s(10) == s(10**6) == pytest.approx(1e-4, rel=1e-15)
+
+
+@pytest.mark.tf
+def test_every_schedule_default_is_keras_own_default():
+    import inspect
+
+    import keras
+    ks = keras.optimizers.schedules
+    pairs = [(exponential_decay, ks.ExponentialDecay, ("staircase",)),
+             (inverse_time_decay, ks.InverseTimeDecay, ("staircase",)),
+             (linear_decay, ks.PolynomialDecay, ("end_learning_rate",)),
+             (cosine_decay, ks.CosineDecay, ("alpha", "warmup_target", "warmup_steps"))]
+    for ours, theirs, names in pairs:
+        mine, keras_sig = inspect.signature(ours).parameters, inspect.signature(theirs).parameters
+        for name in names:
+            assert mine[name].default == keras_sig[name].default, (ours.__name__, name)
+    # and the Keras object built from our defaults has Keras's defaults in its config
+    built = to_keras_defaults()
+    assert built["end_learning_rate"] == ks.PolynomialDecay(0.1, 10).get_config()["end_learning_rate"]
+
+
+def to_keras_defaults():
+    from course_lib.tf_twins.schedules import to_keras
+    return to_keras(linear_decay(0.1, 10)).get_config()
