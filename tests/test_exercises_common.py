@@ -86,6 +86,7 @@ def test_not_answered():
     (True, None), (np.bool_(False), None), (float("nan"), None), (float("inf"), None),
     ("-inf", None), ("nan", None), (10**400, None), ("1" * 101, None), ("0.5x", None), ("", None),
     (None, None), ([1], None), (np.array([1.0]), None), (np.array("1"), None), (1j, None),
+    (np.complex128(1 + 0j), None), (np.array(2 + 0j), None),
     ({}, None), (Broken(), None), (object(), None)])
 def test_as_number(answer, expected):
     assert as_number(answer) == expected

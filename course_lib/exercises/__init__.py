@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from course_lib._checks import check_int
+
 #: The longest message a Feedback keeps (characters); a longer one is cut, saying so.
 MAX_MESSAGE = 1_000
 
@@ -86,10 +88,12 @@ def not_answered(hint: str) -> Feedback:
 def echo(answer: Any, limit: int = 60) -> str:
     """A short repr of ``answer`` to quote in a message: at most ``limit`` characters, and
     never an exception (an object whose ``repr`` raises is named by its type).
+    ``limit`` must be an integer >= 10.
 
     >>> echo("x" * 10**6), echo(list(range(100)))
     ("'xxxxxxxxxxxxxxxxx...xxxxxxxxxxxxxxxxxx'", '[0, 1, 2, 3, 4, 5, ...]')
     """
+    check_int("limit", limit, low=10)
     try:
         text = _ECHO.repr(answer)
     except Exception:  # a broken __repr__ must not crash the feedback
@@ -104,6 +108,7 @@ def as_text(answer: Any, limit: int = 200) -> str | None:
     >>> as_text("  Early Stopping "), as_text(3), as_text(float("nan")), as_text(["a"])
     ('early stopping', '3', None, None)
     """
+    check_int("limit", limit, low=1)
     if isinstance(answer, (str, np.str_)):
         return str(answer)[:limit].strip().lower()
     number = as_number(answer)
@@ -122,8 +127,8 @@ def as_number(answer: Any) -> float | None:
     >>> as_number("0.25"), as_number(3), as_number(True), as_number(float("nan")), as_number([1])
     (0.25, 3.0, None, None, None)
     """
-    if isinstance(answer, (bool, np.bool_)):
-        return None
+    if isinstance(answer, (bool, np.bool_, complex, np.complexfloating)):
+        return None  # float() would drop an imaginary part (numpy's, with only a warning)
     if isinstance(answer, np.ndarray):
         if answer.ndim != 0 or answer.dtype.kind not in "iuf":
             return None
@@ -152,6 +157,11 @@ def as_whole(answer: Any) -> int | None:
     return int(value)
 
 
+def _check_letters(letters: Any) -> None:
+    if not (isinstance(letters, str) and letters and all("a" <= c <= "z" for c in letters)):
+        raise TypeError(f"letters must be a non-empty str of lower-case letters a-z, got {echo(letters)}")
+
+
 _LETTER = re.compile(r"(?:\(\s*([a-z])\s*\)|([a-z])\s*\)?)\s*[.:]?")
 
 
@@ -165,6 +175,7 @@ def as_letter(answer: Any, letters: str) -> str | None:
     >>> as_letter("(c)", "abcd"), as_letter("B)", "abcd"), as_letter("e", "abcd"), as_letter("cat", "abcd")
     ('c', 'b', None, None)
     """
+    _check_letters(letters)
     text = as_text(answer, limit=20) if isinstance(answer, (str, np.str_)) else None
     if text is None or len(text) > 10:
         return None
@@ -181,6 +192,7 @@ def by_letter(answers: Any, letters: str) -> dict[str, Any] | None:
     >>> by_letter({"(a)": 1, "B": 2, "note": 3}, "abc")
     {'a': 1, 'b': 2}
     """
+    _check_letters(letters)
     if not isinstance(answers, Mapping):
         return None
     out: dict[str, Any] = {}
@@ -200,6 +212,9 @@ def describe_error(exc: BaseException, limit: int = 200) -> str:
     >>> describe_error(ZeroDivisionError("division by zero"))
     'ZeroDivisionError: division by zero'
     """
+    if not isinstance(exc, BaseException):
+        raise TypeError(f"describe_error's exc must be an exception, got {echo(exc)}")
+    check_int("limit", limit, low=10)
     try:
         text = str(exc)
     except Exception:  # an exception whose __str__ raises
