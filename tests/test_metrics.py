@@ -445,3 +445,58 @@ def test_keras_twins_check_their_arguments(call, message):
 
     with pytest.raises((TypeError, ValueError), match=message):
         eval(call, vars(tfm))
+
+
+# ---------------------------------------------------------------- what mutation testing found untested
+def test_zero_division_divides_without_warnings_and_micro_is_a_plain_float():
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                      # no 0/0 computed and then masked
+        p = precision([0, 0, 1], [0, 0, 0], average=None, n_classes=3, zero_division=1)
+        s = threshold_sweep([0, 1], [0.2, 0.4], [0.5])
+    assert p.tolist() == [2 / 3, 1.0, 1.0] and s.precision.tolist() == [0.0]
+    for score in (precision, recall, f1_score):
+        for average in ("micro", "macro", "weighted", "binary"):
+            assert type(score([0, 1, 1], [0, 1, 0], average=average)) is float
+        assert isinstance(score([0, 1, 1], [0, 1, 0], average=None), np.ndarray)
+
+
+@pytest.mark.parametrize("call, text", [
+    (lambda: precision([0, 2], [0, 1]), "average='binary' needs labels 0 and 1 in y_true and y_pred, got y_true "
+                                        "label 2; use average='macro', 'micro', 'weighted' or None"),
+    (lambda: recall([0, 1], [3, 1]), "average='binary' needs labels 0 and 1 in y_true and y_pred, got y_pred "
+                                     "label 3; use average='macro', 'micro', 'weighted' or None"),
+    (lambda: accuracy([0, 5000], [0, 1]), "y_true must hold class labels 0..999 (at most MAX_CLASSES = 1000 "
+                                          "classes), got 5000; map other labels to indices with "
+                                          "np.unique(y, return_inverse=True)"),
+    (lambda: metric_direction(3), "name must be a Keras log name (a str such as 'val_loss'), got int"),
+    (lambda: threshold_sweep([0, 0.5], [0.1, 0.2]), "y_true must hold integer class labels >= 0, got 0.5"),
+    (lambda: threshold_sweep([0, 1], [[0.1], [0.2]]), "scores must have 1 dimension(s), got shape (2, 1)"),
+    (lambda: threshold_sweep([0, 1], 0.5), "scores must have 1 dimension(s), got shape ()"),
+    (lambda: threshold_sweep([0, 1], [0.1, 0.2], [[0.5]]), "thresholds must have 1 dimension(s), got shape (1, 1)"),
+])
+def test_messages_in_full(call, text):
+    with pytest.raises((TypeError, ValueError)) as info:
+        call()
+    assert str(info.value) == text
+
+
+def test_metric_direction_message_lists_the_known_names():
+    with pytest.raises(ValueError) as info:
+        metric_direction("val_banana")
+    message = str(info.value)
+    for known in ("'accuracy'", "'loss'", "'mse'", "'precision'", "'auc'"):
+        assert known in message
+
+
+@pytest.mark.parametrize("fields", [
+    ([0.5, 0.6], [1.0, 1.0], [0.5], [0.5, 0.5]),          # recall short
+    ([0.5, 0.6], [1.0], [0.5, 0.5], [0.5, 0.5]),          # precision short
+    ([0.5, 0.6], [1.0, 1.0], [0.5, 0.5], [0.5]),          # f1 short
+    ([0.5], [1.0, 1.0], [0.5, 0.5], [0.5, 0.5]),          # thresholds short
+])
+def test_threshold_sweep_record_needs_one_value_per_threshold(fields):
+    with pytest.raises(ValueError, match="must have the same number of samples"):
+        ThresholdSweep(*fields)
+    with pytest.raises(ValueError, match=r"^thresholds must have 1 dimension"):
+        ThresholdSweep([[0.5]], [1.0], [1.0], [1.0])
