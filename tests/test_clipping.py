@@ -10,6 +10,8 @@ Tolerances of the TensorFlow agreement tests (stated here, used below):
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -256,3 +258,74 @@ def test_matches_a_keras_optimizer_with_clipping(argument):
             np.testing.assert_allclose(a, b, rtol=1e-6, atol=0)
     # The random thresholds must really clip most cases, or this test proves little.
     assert n_clipped >= N_KERAS_CASES // 2
+
+
+# --- the edges against TensorFlow: 0-d, 1-element, huge, subnormal (issue 9, section 2) -------
+
+EDGE_GRADS = [[np.array(-4.0)], [np.array([3.0])], [np.array(2.0), np.array([[1e150, -1e150]])],
+              [np.array([1e-300, 3e-300]), np.array(4e-300)], [np.array([5e-324, 1.0])],
+              [np.array([1e300]), np.array([1.0])]]
+
+
+@pytest.mark.tf
+@pytest.mark.parametrize("grads", EDGE_GRADS, ids=lambda g: f"{len(g)}x{[a.shape for a in g]}")
+@pytest.mark.parametrize("c", [0.5, 1e-300, 1e300])
+def test_edges_match_tensorflow_in_float64(grads, c):
+    # float64 on both sides: rtol 1e-12, atol 2.2e-308 (TensorFlow flushes subnormals to 0).
+    # Where TensorFlow's own arithmetic fails (t * clip_norm or sum(t * t) overflowing, 1 / c
+    # flushed to 0), its twin refuses and the numpy result is checked against the formula instead.
+    from course_lib.tf_twins import clipping as tf_clipping
+    tiny = np.finfo(np.float64).tiny
+    n = math.hypot(*np.concatenate([g.ravel() for g in grads]))    # the norm, by Python's exact hypot
+    for ours, theirs in zip(clip_by_value(grads, -c, c), tf_clipping.clip_by_value(grads, -c, c, dtype="float64")):
+        np.testing.assert_allclose(ours, theirs, rtol=0, atol=tiny)
+    try:
+        theirs = tf_clipping.clip_by_norm(grads, c, dtype="float64")
+    except ValueError as exc:
+        assert "TensorFlow" in str(exc)
+        theirs = None
+    for i, ours in enumerate(clip_by_norm(grads, c)):
+        ni = math.hypot(*grads[i].ravel())
+        want = grads[i] if ni <= c else grads[i] / ni * c     # (c / ni may underflow: divide first)
+        np.testing.assert_allclose(ours, want, rtol=1e-12, atol=tiny)
+        if theirs is not None:
+            np.testing.assert_allclose(ours, theirs[i], rtol=1e-12, atol=tiny)
+    ours, norm = clip_by_global_norm(grads, c)
+    assert norm == pytest.approx(n, rel=1e-12)
+    for g, out in zip(grads, ours):
+        np.testing.assert_allclose(out, g if n <= c else g / n * c, rtol=1e-12, atol=tiny)
+    try:
+        theirs, tf_norm = tf_clipping.clip_by_global_norm(grads, c, dtype="float64")
+    except ValueError as exc:
+        assert "TensorFlow" in str(exc)
+        return
+    assert norm == pytest.approx(tf_norm, rel=1e-12, abs=tiny)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=tiny)
+
+
+@pytest.mark.tf
+@pytest.mark.parametrize("argument", ["clipvalue", "clipnorm", "global_clipnorm"])
+def test_zero_d_and_one_element_match_a_keras_optimizer(argument):
+    from course_lib.tf_twins.clipping import keras_optimizer_clipping
+    grads = [np.array(-4.0), np.array([3.0]), np.array([[0.5]])]   # float32-exact values
+    ours = apply_keras_clipping(grads, **{argument: 2.0})
+    theirs = keras_optimizer_clipping(grads, **{argument: 2.0})
+    for a, b in zip(ours, theirs):
+        assert a.shape == b.shape
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=0)
+
+
+@pytest.mark.tf
+def test_tensorflow_twin_refuses_what_tensorflow_gets_wrong():
+    # each of these would silently clip to 0 (or inf) in TensorFlow; the numpy twin is exact
+    from course_lib.tf_twins import clipping as tf_clipping
+    with pytest.raises(ValueError, match=r"grads\[0\] has entries beyond float32's range"):
+        tf_clipping.clip_by_norm([np.array([1e39])], 1.0)
+    with pytest.raises(ValueError, match="cannot be clipped by TensorFlow's norm in float32.*overflows"):
+        tf_clipping.keras_optimizer_clipping([np.array([3e38, 3e38])], clipnorm=1.0)
+    with pytest.raises(ValueError, match="global_clipnorm must be at most"):
+        tf_clipping.keras_optimizer_clipping([np.array([3.0, 4.0])], global_clipnorm=1e38)
+    with pytest.raises(ValueError, match="clip_norm must be at most"):
+        tf_clipping.clip_by_global_norm([np.array([3.0, 4.0])], 1e308, dtype="float64")
+    np.testing.assert_array_equal(clip_by_global_norm([np.array([3.0, 4.0])], 1e308)[0][0], [3.0, 4.0])

@@ -8,6 +8,7 @@ the update it makes, negated, is exactly the clipped gradient the optimizer used
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,7 +17,7 @@ import numpy as np
 import tensorflow as tf
 
 from course_lib._checks import _show, check_array, check_choice, check_real
-from course_lib.clipping import apply_keras_clipping
+from course_lib.clipping import apply_keras_clipping, global_norm
 
 __all__ = ["clip_by_value", "clip_by_norm", "clip_by_global_norm", "keras_optimizer_clipping"]
 
@@ -47,16 +48,31 @@ def _tensors(grads: Sequence[np.ndarray], dtype: str) -> list[tf.Tensor]:
     return out
 
 
-def _check_norms(tensors: list[tf.Tensor], dtype: str, each: bool) -> None:
-    """Refuse gradients whose squared norm overflows ``dtype``: TensorFlow's ``sum(t * t)``
-    becomes inf and the "clipped" gradient silently 0 (the numpy twin scales first instead)."""
-    squares = [float(np.sum(np.square(t.numpy(), dtype=np.float64))) for t in tensors]
-    limit = float(np.finfo(dtype).max)
-    for i, sq in enumerate(squares):
-        if sq > limit if each else sum(squares) > limit:
-            raise ValueError(f"grads{f'[{i}]' if each else ''} is too large for TensorFlow's norm in "
-                             f"{dtype}: its sum of squares ({sq if each else sum(squares):.3g}) "
-                             f"overflows; use the numpy course_lib.clipping, which scales first")
+def _check_norms(tensors: list[tf.Tensor], dtype: str, each: bool, c: float) -> None:
+    """Refuse gradients whose norm TensorFlow cannot form in ``dtype``, where it would clip
+    silently wrong: ``sum(t * t)`` overflowing (the "clipped" gradient becomes 0) or, when the
+    clipping applies, underflowing, and a scale ``c / N`` (or ``1 / N``) below the smallest
+    normal number, which its CPU kernels flush to 0. The numpy twin scales first instead."""
+    info = np.finfo(dtype)
+    arrays = [t.numpy().astype(np.float64) for t in tensors]
+    groups = [[a] for a in arrays] if each else [arrays]
+    for i, group in enumerate(groups):
+        where = f"grads[{i}]" if each else "grads"
+        try:
+            norm = global_norm(group)
+        except ValueError:
+            norm = math.inf
+        problem = None
+        if norm > math.sqrt(float(info.max)):
+            problem = f"its sum of squares overflows {dtype}"
+        elif (norm > c or not each) and 0 < norm < math.sqrt(float(info.tiny)):   # (global: the norm is returned)
+            problem = f"its sum of squares underflows {dtype}"
+        elif norm > c and (c / norm < float(info.tiny) or (not each and 1 / norm < float(info.tiny))):
+            problem = f"the scale clip_norm / norm = {c / norm:.3g} is flushed to 0 in {dtype}"
+        if problem:
+            raise ValueError(f"{where} cannot be clipped by TensorFlow's norm in {dtype} (norm "
+                             f"{norm:.3g}, clip norm {c!r}): {problem}; use the numpy "
+                             f"course_lib.clipping, which scales first")
 
 
 def _check_global_clip_norm(c: float, dtype: str, name: str) -> None:
@@ -101,7 +117,7 @@ def clip_by_norm(grads: Sequence[np.ndarray], clip_norm: float,
     """
     tensors = _tensors(grads, dtype)
     c = _clip_norm(clip_norm, dtype)
-    _check_norms(tensors, dtype, each=True)
+    _check_norms(tensors, dtype, each=True, c=c)
     return _finite_result("clip_by_norm", [tf.clip_by_norm(t, c).numpy() for t in tensors], clip_norm=c)
 
 
@@ -125,7 +141,7 @@ def clip_by_global_norm(grads: Sequence[np.ndarray], clip_norm: float,
     """
     tensors = _tensors(grads, dtype)
     c = _clip_norm(clip_norm, dtype)
-    _check_norms(tensors, dtype, each=False)
+    _check_norms(tensors, dtype, each=False, c=c)
     _check_global_clip_norm(c, dtype, "clip_norm")
     clipped, norm = tf.clip_by_global_norm(tensors, c)
     if not np.isfinite(float(norm)):
@@ -149,7 +165,7 @@ def keras_optimizer_clipping(grads: Sequence[np.ndarray], clipvalue: float | Non
     for name, value in (("clipnorm", clipnorm), ("global_clipnorm", global_clipnorm)):
         if value is not None:
             _clip_norm(value, "float32", name)
-            _check_norms(tensors, "float32", each=name == "clipnorm")
+            _check_norms(tensors, "float32", each=name == "clipnorm", c=float(value))
     if global_clipnorm is not None:
         _check_global_clip_norm(float(global_clipnorm), "float32", "global_clipnorm")
     variables = [keras.Variable(np.zeros(t.shape), dtype="float32") for t in tensors]
