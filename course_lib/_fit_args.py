@@ -19,7 +19,8 @@ from course_lib.clipping import apply_keras_clipping
 
 HOOKS = ("on_train_begin", "on_epoch_end", "on_train_end")
 _KERAS_HOOK = re.compile(r"on_((train|test|predict)_)?(batch_)?(begin|end)|on_epoch_begin")
-MAX_STEPS = 10_000_000  # 3 float64 records of this length are 240 MB: far beyond a course run
+MAX_STEPS = 1_000_000  # a minute or more of training: 100x the longest run of the course
+MAX_SAMPLES = 10_000_000  # one epoch's permutation of this many samples is 80 MB
 
 
 def as_rng(rng: Any, *, needed: bool) -> np.random.Generator | None:

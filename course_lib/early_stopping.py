@@ -157,6 +157,16 @@ class StopPoint:
     epochs_run: int
     reason: str
 
+    def __post_init__(self) -> None:
+        for name in ("stop_epoch", "best_epoch"):
+            if getattr(self, name) is not None:
+                check_int(name, getattr(self, name), low=0)
+        if self.best is not None:  # the monitored value itself: nan if the curve's best was nan
+            object.__setattr__(self, "best", check_monitored("best", self.best))
+        check_int("epochs_run", self.epochs_run, low=0)
+        if not isinstance(self.reason, str):
+            raise TypeError(f"reason must be a string, got {_show(self.reason)}")
+
 
 def early_stopping_point(values: Any, *, monitor: str = "val_loss", min_delta: float = 0.0,
                          patience: int = 0, mode: str = "auto", baseline: float | None = None,

@@ -21,8 +21,9 @@ and keeps the learning rate in a float32 variable. Here too: comparisons are mad
 float32, and a *reduced* rate is the float32 value Keras would store, ``f32(max(f32(lr) *
 factor, min_lr))``. A rate never reduced is left exactly as given.
 Differences from Keras: a missing ``monitor`` raises ``ValueError`` (Keras warns and skips
-the epoch); ``mode`` other than auto/min/max, ``factor`` outside (0, 1), and a negative
-``patience``, ``cooldown``, ``min_delta`` or ``min_lr`` are refused.
+the epoch); ``mode`` other than auto/min/max, ``factor`` outside (0, 1), a negative
+``patience``, ``cooldown``, ``min_delta`` or ``min_lr``, and a rate or ``min_lr`` beyond float32's range
+(~3.4e38, which Keras's float32 variable would hold as inf) are refused.
 """
 from __future__ import annotations
 
@@ -35,6 +36,8 @@ from course_lib._monitor import check_monitored, improves, monitored_value
 from course_lib.metrics import metric_direction
 
 __all__ = ["ReduceLROnPlateau", "plateau_learning_rates"]
+
+F32_MAX = float(np.finfo(np.float32).max)  # Keras keeps the rate in a float32 variable: no larger rate exists
 
 
 class ReduceLROnPlateau:
@@ -66,7 +69,7 @@ class ReduceLROnPlateau:
         self.mode = metric_direction(monitor) if mode == "auto" else mode
         self.min_delta = check_real("min_delta", min_delta, low=0)
         self.cooldown = check_int("cooldown", cooldown, low=0)
-        self.min_lr = check_real("min_lr", min_lr, low=0)
+        self.min_lr = check_real("min_lr", min_lr, low=0, high=F32_MAX)
         self.reset()
 
     def reset(self) -> None:
@@ -86,7 +89,7 @@ class ReduceLROnPlateau:
         ``learning_rate`` a finite number >= 0.
         """
         current = check_monitored("current", current)
-        return self._step(current, check_real("learning_rate", learning_rate, low=0))[0]
+        return self._step(current, check_real("learning_rate", learning_rate, low=0, high=F32_MAX))[0]
 
     def _step(self, current: float, learning_rate: float) -> tuple[float, bool]:
         """The rule for one epoch: ``(next learning rate, whether it was reduced)``."""
@@ -115,7 +118,7 @@ class ReduceLROnPlateau:
         current = monitored_value(self.monitor, epoch, logs)
         if not hasattr(state, "learning_rate"):
             raise TypeError(f"state must be the training loop's state, with a learning_rate, got {_show(state)}")
-        learning_rate = check_real("state.learning_rate", state.learning_rate, low=0)
+        learning_rate = check_real("state.learning_rate", state.learning_rate, low=0, high=F32_MAX)
         state.learning_rate = self._step(current, learning_rate)[0]
 
     def __repr__(self) -> str:
@@ -140,7 +143,7 @@ def plateau_learning_rates(values: Any, initial_learning_rate: float,
     (array([0.1  , 0.1  , 0.05 , 0.05 , 0.025]), array([1, 3]))
     """
     series = check_array("values", values, ndim=1, finite=False, nonempty=False)
-    lr = check_real("initial_learning_rate", initial_learning_rate, low=0, low_open=True)
+    lr = check_real("initial_learning_rate", initial_learning_rate, low=0, low_open=True, high=F32_MAX)
     plateau = ReduceLROnPlateau(**kwargs)
     lrs = np.empty(len(series))
     cuts = []

@@ -41,8 +41,8 @@ from typing import Any
 
 import numpy as np
 
-from course_lib._checks import _show, check_bool, check_int
-from course_lib._fit_args import MAX_STEPS, as_rng, check_fit, check_params, schedule_values
+from course_lib._checks import _show, check_array, check_bool, check_int, check_real
+from course_lib._fit_args import MAX_SAMPLES, as_rng, check_fit, check_params, schedule_values
 from course_lib.clipping import apply_keras_clipping
 
 __all__ = ["fit", "History", "TrainState", "TrainingDiverged", "batch_indices", "batch_size_name",
@@ -79,6 +79,13 @@ class TrainState:
     step: int = 0
     stop_training: bool = False
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.params, dict):
+            raise TypeError(f"params must be a dict of arrays, got {_show(self.params)}")
+        self.learning_rate = check_real("learning_rate", self.learning_rate, low=0)
+        self.epoch, self.step = check_int("epoch", self.epoch, low=0), check_int("step", self.step, low=0)
+        self.stop_training = check_bool("stop_training", self.stop_training)
+
 
 @dataclass(frozen=True)
 class History:
@@ -102,6 +109,35 @@ class History:
     batch_size: int
     batch_order: np.ndarray
     stopped_early: bool = False
+
+    def __post_init__(self) -> None:
+        """Checks and converts, so that a History is always plain arrays of matching lengths.
+
+        The last step of a diverged run may be nan/inf (the evidence): finiteness is not required.
+        """
+        steps = ("step_loss", "step_learning_rate", "step_grad_norm")
+        epochs = ("epoch_loss", "epoch_metric", "epoch_learning_rate")
+        val = ("epoch_val_loss", "epoch_val_metric")
+        for name in steps + epochs + val:
+            object.__setattr__(self, name, check_array(name, getattr(self, name), ndim=1, finite=False,
+                                                       nonempty=False))
+        for group in (steps, epochs, val):
+            if len({len(getattr(self, k)) for k in group}) > 1:
+                raise ValueError(f"{', '.join(group)} must have the same length, got "
+                                 f"{[len(getattr(self, k)) for k in group]}")
+        if len(self.epoch_val_loss) not in (0, len(self.epoch_loss)):
+            raise ValueError(f"epoch_val_loss must be empty or hold one value per epoch ({len(self.epoch_loss)}), "
+                             f"got {len(self.epoch_val_loss)}")
+        if not isinstance(self.params, dict) or not all(isinstance(k, str) for k in self.params):
+            raise TypeError(f"params must be a dict of arrays keyed by name, got {_show(self.params)}")
+        object.__setattr__(self, "params", {k: check_array(f"params[{k!r}]", v, dtype=None, finite=False, nonempty=False)
+                                            for k, v in self.params.items()})
+        if not isinstance(self.metric_name, str) or not self.metric_name:
+            raise TypeError(f"metric_name must be a non-empty string such as 'accuracy', got {_show(self.metric_name)}")
+        check_int("batch_size", self.batch_size, low=1)
+        order = check_array("batch_order", self.batch_order, ndim=2, dtype=np.intp, nonempty=False)
+        object.__setattr__(self, "batch_order", order)
+        object.__setattr__(self, "stopped_early", check_bool("stopped_early", self.stopped_early))
 
     @property
     def n_steps(self) -> int:
@@ -152,7 +188,7 @@ def epoch_order(n: int, rng: np.random.Generator | int | None, shuffle: bool) ->
     >>> epoch_order(4, None, False).tolist(), epoch_order(4, 0, True).tolist()
     ([0, 1, 2, 3], [2, 0, 1, 3])
     """
-    n = check_int("n", n, low=1, high=MAX_STEPS)
+    n = check_int("n", n, low=1, high=MAX_SAMPLES)
     shuffle = check_bool("shuffle", shuffle)
     rng = as_rng(rng, needed=shuffle)
     return rng.permutation(n) if shuffle else np.arange(n)
@@ -165,7 +201,7 @@ def batch_indices(n: int, batch_size: int, rng: np.random.Generator | int | None
     >>> [b.tolist() for b in batch_indices(5, 2, None, shuffle=False)]
     [[0, 1], [2, 3], [4]]
     """
-    n = check_int("n", n, low=1, high=MAX_STEPS)
+    n = check_int("n", n, low=1, high=MAX_SAMPLES)
     batch_size = check_int("batch_size", batch_size, low=1, high=n)
     order = epoch_order(n, rng, shuffle)
     return [order[i:i + batch_size] for i in range(0, n, batch_size)]
