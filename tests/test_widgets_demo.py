@@ -45,3 +45,23 @@ def test_slider_redraws_in_place_and_extremes_still_draw():
     assert demo.live.png != first and demo.live.png.startswith(b"\x89PNG")
     slider.value = 10 ** slider.min
     assert demo.frame.ok
+
+
+def test_the_slider_sets_the_factor_per_step():
+    # w_t = (1 - 2 lr)^t by hand: the slider's value is the rate itself (not its exponent)
+    demo = ParabolaDemo(learning_rate=0.1, steps=6)
+    for lr in (0.05, 0.3, 0.75, 1.5):
+        demo.controls["learning_rate"].value = lr
+        np.testing.assert_allclose(demo.frame.w, (1 - 2 * lr) ** np.arange(7), rtol=1e-12)
+        np.testing.assert_allclose(demo.path.get_xdata(), np.clip((1 - 2 * lr) ** np.arange(7), -2, 2))
+        np.testing.assert_allclose(demo.curve.get_ydata(), (1 - 2 * lr) ** (2 * np.arange(7)), rtol=1e-12)
+
+
+def test_demo_bounds_and_refusals():
+    with pytest.raises(ValueError, match="steps"):
+        parabola_frame(0.1, steps=10**6)
+    with pytest.raises(ValueError, match="learning_rate"):
+        ParabolaDemo(learning_rate=5.0)       # beyond the slider's 10**0.3: it would be clamped
+    f = parabola_frame(1e300, steps=5)      # w_1 = 2e300, whose square overflows: the path stops at w_0
+    assert len(f.w) == 1 and np.all(np.isfinite(f.loss)) and "overflowed float64 after step 0" in f.status
+    assert ParabolaDemo().controls["learning_rate"].value == 0.1

@@ -217,3 +217,69 @@ def test_path_equals_keras_sgd_with_the_full_batch():
     p = get_params(net, LinearRegression(1))
     end = gd_path(s, lr, steps=12, start=start, tol=0.0).path[-1]
     np.testing.assert_allclose(end, [p["W"][0, 0], p["b"][0]], rtol=1e-10)
+
+
+# ---- every control moves the frame the way it means (section 5 of issue 9) ----------------
+
+def test_the_learning_rate_slider_sets_each_step(data):
+    # theta_1 = theta_0 - lr A (theta_0 - theta*), with A and theta* from np.polyfit and the MSE
+    # formula (not from the surface under test): the first step is linear in lr.
+    x, y = data
+    w_star, b_star = np.polyfit(x, y, 1)
+    A = 2 * np.array([[np.mean(x * x), np.mean(x)], [np.mean(x), 1.0]])
+    s = linear_regression_surface(x, y)
+    ui = GDPathWidget(s, start=(0.0, 0.0), max_steps=30, steps=30)
+    for fraction in (0.01, 0.3, 0.9, 1.2):
+        lr = fraction * s.stable_learning_rate
+        ui.controls["learning_rate"].value = lr
+        want = np.zeros(2) - lr * A @ (np.zeros(2) - [w_star, b_star])
+        np.testing.assert_allclose(ui.frame.path[1], want, rtol=1e-9)
+        np.testing.assert_allclose(ui.line.get_xdata()[1], np.clip(want[0], ui.extent[0] - 10 * (
+            ui.extent[1] - ui.extent[0]), ui.extent[1] + 10 * (ui.extent[1] - ui.extent[0])))
+        assert ("zig-zagging" in ui.frame.status) == (0.5 < fraction < 1) or fraction > 1
+
+
+def test_a_larger_stable_rate_converges_in_fewer_steps():
+    # Round bowl A = I, start (1, 1): |grad_t| = sqrt(2) |1 - lr|^t, converged once <= 1e-6,
+    # i.e. at t = ceil(log(1e-6 / sqrt 2) / log|1 - lr|) -- by hand, for each rate.
+    s = LossSurface(QuadraticBowl(np.eye(2), np.zeros(2)))
+    ui = GDPathWidget(s, start=(1.0, 1.0), learning_rate=0.1, max_steps=400, steps=400)
+    for lr in (0.1, 0.3, 0.6, 1.0):
+        ui.controls["learning_rate"].value = lr
+        want = 1 if lr == 1.0 else int(np.ceil(np.log(1e-6 / np.sqrt(2)) / np.log(abs(1 - lr))))
+        assert ui.frame.converged_at == want, lr
+
+
+def test_the_steps_slider_sets_the_budget():
+    s = LossSurface(QuadraticBowl(np.diag([1.0, 0.01]), np.zeros(2)))   # slow: never converges here
+    ui = GDPathWidget(s, start=(1.0, 1.0), learning_rate=1.0, max_steps=100, steps=10)
+    for steps in (1, 10, 37, 100):
+        ui.controls["steps"].value = steps
+        assert len(ui.frame.path) == steps + 1 and len(ui.curve.get_xdata()) == steps + 1
+        assert f"not converged after {steps} steps" in ui.frame.status
+        # the flat direction shrinks by 0.99 per step: b_t = 0.99^t exactly as the closed form says
+        assert ui.frame.path[-1, 1] == pytest.approx(0.99**steps, rel=1e-12)
+
+
+def test_widget_defaults_and_refusals():
+    s = LossSurface(QuadraticBowl(np.eye(2), np.zeros(2)))
+    ui = GDPathWidget(s, start=(1.0, 1.0))
+    # default rate: half the stable bound 2/lambda_max = 2, i.e. 1; default budget min(50, max_steps)
+    assert ui.controls["learning_rate"].value == pytest.approx(1.0, rel=1e-12)
+    assert ui.controls["steps"].value == 50 and ui.controls["steps"].max == 100
+    for kwargs, word in [({"learning_rate": 10.0}, "learning_rate"), ({"steps": 101}, "steps"),
+                         ({"max_steps": 10**6}, "max_steps"), ({"extent": (1, 0, 0, 1)}, "extent"),
+                         ({"start": (1e200, 0.0)}, "start")]:
+        with pytest.raises(ValueError, match=word):
+            GDPathWidget(s, **{"start": (1.0, 1.0), **kwargs})
+    with pytest.raises(TypeError, match="surface"):
+        GDPathWidget("bowl")
+
+
+def test_gd_path_bounds_its_steps_and_keeps_no_overflowed_iterate():
+    s = LossSurface(QuadraticBowl(np.eye(2), np.zeros(2)))
+    with pytest.raises(ValueError, match="steps"):
+        gd_path(s, 1e-6, steps=10**6)
+    f = gd_path(s, 1e300, steps=5, start=(1.0, 1.0))   # the first step overflows float64
+    assert f.diverged_at == 1 and len(f.path) == 1 and np.all(np.isfinite(f.excess_loss))
+    assert "diverged at step 1" in f.status

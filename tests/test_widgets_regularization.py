@@ -251,3 +251,124 @@ def test_sliders_redraw_bars_and_extremes_still_draw(sine_grid):
         ui.controls["lam"].value = lam
         assert np.all(np.isfinite(ui.curve.get_ydata())) and "b42318" in ui.status.value
     assert all(c.style.description_width == "initial" for c in ui.controls.values())
+
+
+# ---- every control moves the frame the way it means (section 5 of issue 9) ----------------
+
+def _ridge_by_hand(Z, y, lam):
+    """(Z_c^T Z_c / n + lam I)^-1 Z_c^T y_c / n: the closed form, by numpy, not by the grid."""
+    Zc, yc = Z - Z.mean(axis=0), y - y.mean()
+    n, d = Zc.shape
+    return np.linalg.solve(Zc.T @ Zc / n + lam * np.eye(d), Zc.T @ yc / n)
+
+
+def _powers(x, degree=9):
+    """Standardized powers x..x^degree with the training statistics, computed here."""
+    P = np.asarray(x)[:, None] ** np.arange(1, degree + 1)
+    return P
+
+
+def test_the_lambda_slider_is_looked_up_on_a_log_scale(sine_grid):
+    # Grid neighbours 1e-4 and 10^-3.75 = 1.778e-4: their log midpoint is 10^-3.875 = 1.334e-4,
+    # their linear midpoint 1.389e-4. At 1.36e-4 a log lookup picks 10^-3.75, a linear one 1e-4.
+    ui = RegularizationExplorer(None, None, None, None, grid=sine_grid, lam=1e-4, mix=0.0)
+    ui.controls["lam"].value = 1.36e-4
+    assert ui.controls["lam"].value == 1.36e-4          # the slider keeps the value it was given
+    assert ui.frame.lam == pytest.approx(10**-3.75, rel=1e-12)
+    x, y = sine_grid.data[:2]
+    P = _powers(x)
+    Z = (P - P.mean(axis=0)) / P.std(axis=0)
+    ridge_weights = _ridge_by_hand(Z, y, 10**-3.75)
+    np.testing.assert_allclose(ui.frame.weights, ridge_weights, rtol=1e-5, atol=1e-8)
+    heights = [bar.get_height() for bar in ui.bars]
+    np.testing.assert_allclose(heights, ridge_weights, rtol=1e-5, atol=1e-8)
+    assert ui.marker.get_xdata()[0] == ui.frame.lam
+    # and the other side of the log midpoint goes to 1e-4
+    ui.controls["lam"].value = 1.32e-4
+    assert ui.frame.lam == pytest.approx(1e-4, rel=1e-12)
+
+
+def test_a_larger_lambda_shrinks_the_ridge_weights(sine_grid):
+    ui = RegularizationExplorer(None, None, None, None, grid=sine_grid, lam=1e-8, mix=0.0)
+    norms, train = [], []
+    for lam in (1e-8, 1e-6, 1e-4, 1e-2, 1.0):
+        ui.controls["lam"].value = lam
+        norms.append(np.linalg.norm(ui.frame.weights))
+        train.append(ui.frame.train_mse)
+    assert all(a > b for a, b in zip(norms, norms[1:])) and all(a <= b for a, b in zip(train, train[1:]))
+
+
+def test_the_l1_share_slider_sets_the_penalty_mix(sine_grid):
+    # At lam = 0.1 the fit must meet the optimality conditions of J with l1 = lam * mix,
+    # l2 = lam * (1 - mix) -- checked from first principles (kkt_violation), for every mix.
+    ui = RegularizationExplorer(None, None, None, None, grid=sine_grid, lam=0.1, mix=0.0)
+    x, y = sine_grid.data[:2]
+    P = _powers(x)
+    Z = (P - P.mean(axis=0)) / P.std(axis=0)
+    zeros = []
+    for mix in (0.0, 0.3, 0.7, 1.0):
+        ui.controls["mix"].value = mix
+        assert ui.frame.mix == pytest.approx(mix)
+        lam = ui.frame.lam
+        assert kkt_violation(Z, y, ui.frame.weights, lam * mix, lam * (1 - mix)) < 1e-7
+        zeros.append(ui.frame.n_zero)
+        assert f"{mix:.0%} L1" in ui.frame.status
+        assert list(ui.zeros.get_xdata()) == (np.flatnonzero(ui.frame.weights == 0) + 1).tolist()
+    # pure L2 zeroes nothing; L1 zeroes weights, more of them as its share grows
+    assert zeros[0] == 0 and zeros[-1] > 0 and zeros == sorted(zeros)
+
+
+def test_the_loss_panel_follows_the_mix(sine_grid):
+    ui = RegularizationExplorer(None, None, None, None, grid=sine_grid, lam=0.1, mix=0.0)
+    ridge_curve = ui.val_line.get_ydata().copy()
+    ui.controls["mix"].value = 1.0
+    x, y, xv, yv = sine_grid.data
+    P, Pv = _powers(x), _powers(xv)
+    Zv = (Pv - P.mean(axis=0)) / P.std(axis=0)
+    k = int(np.argmin(np.abs(np.log10(sine_grid.lambdas) - 0.0)))            # lam = 1
+    pred = Zv @ sine_grid.weights[-1, k] + sine_grid.biases[-1, k]
+    assert ui.val_line.get_ydata()[k] == pytest.approx(np.mean((yv - pred) ** 2), rel=1e-9)
+    assert not np.allclose(ridge_curve, ui.val_line.get_ydata())
+
+
+def test_explorer_defaults_and_refusals(sine_grid):
+    ui = RegularizationExplorer(None, None, None, None, grid=sine_grid)
+    assert ui.controls["lam"].value == 1e-4 and ui.controls["mix"].value == 0.0
+    with pytest.raises(ValueError, match="lam"):
+        RegularizationExplorer(None, None, None, None, grid=sine_grid, lam=100.0)
+    with pytest.raises(ValueError, match="grid"):
+        RegularizationExplorer(np.zeros(12), None, None, None, grid=sine_grid)
+    with pytest.raises(TypeError, match="truth"):
+        RegularizationExplorer(None, None, None, None, grid=sine_grid, truth=3)
+
+
+@pytest.mark.parametrize("degree", [12, 21, 30])
+def test_more_weights_than_points_still_solves(degree):
+    # degree 21 on 12 points raised LinAlgError on AVX2 kernels (issue 9): the centred Gram
+    # matrix has rank 11, and pure L1 at a tiny lam adds a 12th weight the others span.
+    x, y = make_sine_regression(12, seed=0)
+    xv, yv = make_sine_regression(50, seed=1)
+    g = fit_grid(x, y, xv, yv, degree=degree, lambdas=10.0 ** np.arange(-16, 1.01, 1.0))
+    P = x[:, None] ** np.arange(1, degree + 1)
+    Z = g.scaler.transform(P)
+    worst = max(kkt_violation(Z, y, g.weights[i, j], lam * mix, lam * (1 - mix))
+                for i, mix in enumerate(g.mixes) for j, lam in enumerate(g.lambdas))
+    assert worst < 1e-7 and np.all(np.isfinite(g.val_mse))
+    ui = RegularizationExplorer(None, None, None, None, grid=g, lam=1e-16, mix=1.0)
+    assert "far above" in ui.frame.status or "Overfitting" in ui.frame.status
+
+
+def test_degree_and_grid_size_are_bounded():
+    x, y = make_sine_regression(12, seed=0)
+    with pytest.raises(ValueError, match="degree"):
+        fit_grid(x, y, x, y, degree=51)
+    with pytest.raises(ValueError, match="lambdas"):
+        fit_grid(x, y, x, y, degree=3, lambdas=np.geomspace(1e-3, 1, 300))
+
+
+def test_a_singular_support_is_solved_by_least_norm_on_every_cpu():
+    # What LAPACK does with an exactly singular matrix depends on the BLAS kernel (raise, or a
+    # huge answer): the solver's fallback must give the least-norm solution either way.
+    from course_lib.widgets.regularization import _solve
+    np.testing.assert_allclose(_solve(np.ones((2, 2)), np.array([1.0, 1.0])), [0.5, 0.5], rtol=1e-12)
+    np.testing.assert_allclose(_solve(np.diag([2.0, 4.0]), np.array([1.0, 1.0])), [0.5, 0.25], rtol=1e-15)

@@ -294,3 +294,127 @@ def test_keras_sgd_with_the_keras_schedule_gives_the_same_run(problem, name):
         keras_curve.append(float(np.mean((Xb @ w - y) ** 2)) - float(np.mean((Xb @ problem.w_star - y) ** 2)))
     (curve, _), = sgd_excess_loss(problem, schedule(np.arange(80))[None, :])
     np.testing.assert_allclose(curve, keras_curve, rtol=1e-5, atol=1e-9)
+
+
+# ---- every control moves the frame the way it means (section 5 of issue 9) ----------------
+# Each expected rate is Keras's formula written out here (keras.optimizers.schedules), not the
+# course's schedules: ExponentialDecay lr0 * r^(t/s) (staircase: floor(t/s)); InverseTimeDecay
+# lr0 / (1 + r t/s) (staircase: floor); PolynomialDecay(power=1) (lr0 - end)(1 - min(t,s)/s) + end;
+# CosineDecay lr0 ((1 - a)(1 + cos(pi min(t,s)/s))/2 + a), a = end/lr0; the step schedule
+# lr0 r^k with k the number of boundaries s, 2s, ... strictly below t (PiecewiseConstantDecay);
+# warmup w: lr0 t / w for t < w, then the schedule at t - w.
+
+def keras_rate(name, t, lr0, rate, s, stair, end):
+    t = np.asarray(t, dtype=float)
+    p = np.floor(t / s) if stair else t / s
+    if name == "constant":
+        return np.full(t.shape, lr0)
+    if name == "exponential_decay":
+        return lr0 * rate**p
+    if name == "inverse_time_decay":
+        return lr0 / (1 + rate * p)
+    if name == "linear_decay":
+        return (lr0 - end) * (1 - np.minimum(t, s) / s) + end
+    if name == "cosine_decay":
+        a = min(end / lr0, 1.0)
+        return lr0 * ((1 - a) * 0.5 * (1 + np.cos(np.pi * np.minimum(t, s) / s)) + a)
+    k = np.maximum(np.ceil(t / s) - 1, 0)      # boundaries s, 2s, ... strictly below t
+    return lr0 * rate**k
+
+
+def expected_rates(v, total=400):
+    t = np.arange(total)
+    w = v["warmup_steps"]
+    args = (v["name"], v["initial_learning_rate"], v["decay_rate"], v["decay_steps"], v["staircase"],
+            v["end_learning_rate"])
+    plain = lambda u: keras_rate(args[0], u, *args[1:])  # noqa: E731
+    if not w:
+        return plain(t)
+    return np.where(t < w, v["initial_learning_rate"] * t / w, plain(np.maximum(t - w, 0)))
+
+
+@pytest.fixture(scope="module")
+def explorer(problem):
+    return ScheduleExplorer(problem, name="exponential_decay", initial_learning_rate=0.1)
+
+
+MOVES = [("name", n) for n in SCHEDULES] + [
+    ("initial_learning_rate", 0.02), ("initial_learning_rate", 0.3), ("decay_rate", 0.05), ("decay_rate", 0.9),
+    ("decay_steps", 10), ("decay_steps", 250), ("staircase", True), ("staircase", False),
+    ("end_learning_rate", 0.03), ("end_learning_rate", 0.1), ("warmup_steps", 60), ("warmup_steps", 0)]
+
+
+@pytest.mark.parametrize("name", list(SCHEDULES))
+def test_every_control_sets_the_rate_by_keras_formula(explorer, name):
+    ui = explorer
+    ui.controls["name"].value = name
+    for key, value in MOVES[len(SCHEDULES):]:
+        before = ui.frame.learning_rate.copy()
+        ui.controls[key].value = value
+        v = ui.values()
+        np.testing.assert_allclose(ui.frame.learning_rate, expected_rates(v), rtol=1e-9, atol=1e-15,
+                                   err_msg=f"{name}: {key}={value}")
+        np.testing.assert_allclose(ui.lr_line.get_ydata(), ui.frame.learning_rate)
+        # a control the schedule uses changes the rates; one it does not use is greyed out
+        used = key in USES[name] or key in ("initial_learning_rate", "warmup_steps")
+        if not used:
+            assert ui.controls[key].disabled or key == "initial_learning_rate"
+        changed = not np.allclose(before, ui.frame.learning_rate)
+        assert changed or not used or _no_op(name, key, value, before, v), (name, key, value)
+
+
+def _no_op(name, key, value, before, v):
+    """Moves that leave the rates as they were by the formula itself (so no change is right)."""
+    return np.allclose(before, expected_rates(v))
+
+
+def test_each_used_control_matters_for_its_schedule(explorer):
+    """From a fixed base, every control a schedule uses changes its rates (checked by formula)."""
+    ui = explorer
+    base = {"initial_learning_rate": 0.1, "decay_rate": 0.5, "decay_steps": 100, "staircase": False,
+            "end_learning_rate": 0.02, "warmup_steps": 0}
+    other = {"initial_learning_rate": 0.2, "decay_rate": 0.25, "decay_steps": 150, "staircase": True,
+             "end_learning_rate": 0.05, "warmup_steps": 40}
+    for name in SCHEDULES:
+        for key in USES[name] + ("initial_learning_rate", "warmup_steps"):
+            ui.controls["name"].value = name
+            for k, val in base.items():
+                ui.controls[k].value = val
+            before = ui.frame.learning_rate.copy()
+            ui.controls[key].value = other[key]
+            assert not np.allclose(before, ui.frame.learning_rate), (name, key)
+            np.testing.assert_allclose(ui.frame.learning_rate, expected_rates(ui.values()), rtol=1e-9,
+                                       atol=1e-15)
+
+
+def test_the_loss_curve_is_sgd_with_the_frame_rates(explorer, problem):
+    ui = explorer
+    ui.controls["name"].value = "inverse_time_decay"
+    ui.controls["warmup_steps"].value = 0
+    lr = ui.frame.learning_rate
+    w = np.zeros(problem.w_star.size)
+    for t in range(20):   # plain SGD, step by step, from the precomputed batch products
+        w = w - lr[t] * (problem.G[t] @ w - problem.h[t])
+    gap = w - problem.w_star
+    assert ui.frame.excess_loss[20] == pytest.approx(gap @ problem.A @ gap, rel=1e-9)
+
+
+def test_control_defaults_mirror_keras_where_they_can(problem):
+    ui = ScheduleExplorer(problem)
+    v = ui.values()
+    # staircase=False is Keras's default (ExponentialDecay, InverseTimeDecay). The end rate
+    # feeds two Keras schedules with different defaults, PolynomialDecay's end_learning_rate
+    # (1e-4) and CosineDecay's alpha (0): the explorer starts at 0, decay to zero.
+    assert v["staircase"] is False and v["end_learning_rate"] == 0.0 and v["warmup_steps"] == 0
+    assert (v["name"], v["initial_learning_rate"], v["decay_rate"], v["decay_steps"]) == \
+        ("exponential_decay", 0.1, 0.5, 100)
+
+
+@pytest.mark.parametrize("kwargs, word", [({"initial_learning_rate": 0.9}, "initial_learning_rate"),
+                                          ({"decay_rate": 0.01}, "decay_rate"), ({"decay_steps": 401}, "decay_steps"),
+                                          ({"end_learning_rate": 0.2}, "end_learning_rate"),
+                                          ({"warmup_steps": 201}, "warmup_steps"), ({"staircase": 1}, "staircase"),
+                                          ({"name": "step"}, "name")])
+def test_explorer_refuses_values_its_controls_would_clamp(problem, kwargs, word):
+    with pytest.raises((ValueError, TypeError), match=word):
+        ScheduleExplorer(problem, **kwargs)

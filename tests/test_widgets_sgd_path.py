@@ -171,3 +171,73 @@ def test_path_equals_the_gradient_tape_twin():
     frame = sgd_path(batch_statistics(x, y, h.batch_order, 4), linear_regression_surface(x, y), lr,
                      start=start)
     np.testing.assert_allclose(frame.path[-1], [h.params["W"][0, 0], h.params["b"][0]], rtol=1e-9)
+
+
+# ---- every control moves the frame the way it means (section 5 of issue 9) ----------------
+
+@pytest.fixture(scope="module")
+def explorer(data):
+    return SGDPathWidget(*data, epochs=3, start=(-2.0, 2.0), batch_size=8, learning_rate=0.05)
+
+
+def test_the_batch_size_slider_sets_the_steps_per_epoch(explorer, data):
+    # n = 50 samples: ceil(50 / B) steps per epoch, 3 epochs; each step averages its batch
+    for b in (1, 2, 8, 32, 50):
+        explorer.controls["batch_size"].value = b
+        per = -(-50 // b)
+        assert len(explorer.frame.path) == 3 * per + 1, b
+        assert explorer.frame.epoch[per] == 1.0 and f"of {b} sample" in explorer.frame.status
+        # the zoomed cloud shows the last epoch's iterates
+        assert len(explorer.cloud.get_xdata()) == per + 1
+
+
+def test_the_batch_size_slider_replays_sgd_on_those_batches(explorer, data):
+    # first step by hand: the mean gradient of the first batch of the first shuffled epoch
+    x, y = data
+    explorer.controls["batch_size"].value = 8
+    order = shuffled_orders(50, 3, np.random.default_rng(0))[0][:8]
+    lr = explorer.controls["learning_rate"].value
+    w, b = -2.0, 2.0
+    r = w * x[order] + b - y[order]
+    want = (w - lr * 2 * np.mean(r * x[order]), b - lr * 2 * np.mean(r))
+    np.testing.assert_allclose(explorer.frame.path[1], want, rtol=1e-12)
+
+
+def test_the_learning_rate_slider_scales_the_first_step(explorer):
+    explorer.controls["batch_size"].value = 50        # full batch: the step is -lr * gradient
+    explorer.controls["decay"].value = 0.0
+    steps = {}
+    for lr in (0.01, 0.04):
+        explorer.controls["learning_rate"].value = lr
+        steps[lr] = explorer.frame.path[1] - explorer.frame.path[0]
+        assert explorer.frame.learning_rate[0] == lr
+    np.testing.assert_allclose(steps[0.04], 4 * steps[0.01], rtol=1e-12)
+
+
+def test_the_decay_slider_is_keras_inverse_time_decay_per_epoch(explorer):
+    explorer.controls["batch_size"].value = 8          # 7 steps per epoch
+    explorer.controls["learning_rate"].value = 0.02
+    for decay in (0.0, 0.5, 5.0):
+        explorer.controls["decay"].value = decay
+        t = np.arange(len(explorer.frame.learning_rate))
+        np.testing.assert_allclose(explorer.frame.learning_rate, 0.02 / (1 + decay * t / 7), rtol=1e-12)
+    assert "final lr 0.00" in explorer.frame.status or explorer.frame.learning_rate[-1] < 0.02
+
+
+def test_widget_defaults_and_refusals(data):
+    ui = SGDPathWidget(*data)
+    v = {k: c.value for k, c in ui.controls.items()}
+    assert v == {"batch_size": 1, "learning_rate": 0.05, "decay": 0.0}   # decay 0: a constant rate
+    for kwargs, word in [({"learning_rate": 10.0}, "learning_rate"), ({"decay": 6.0}, "decay"),
+                         ({"epochs": 10**6}, "epochs"), ({"batch_size": 3}, "batch_size"),
+                         ({"start": (1e200, 0.0)}, "start")]:
+        with pytest.raises(ValueError, match=word):
+            SGDPathWidget(*data, **kwargs)
+
+
+def test_sgd_path_keeps_no_overflowed_iterate(data):
+    x, y = data
+    stats = batch_statistics(x, y, shuffled_orders(50, 1, np.random.default_rng(0)), 50)
+    f = sgd_path(stats, linear_regression_surface(x, y), 1e300)
+    assert f.diverged_at == 1 and len(f.path) == 1 and np.all(np.isfinite(f.excess_loss))
+    assert len(f.learning_rate) == 1 and "diverged at step 1" in f.status

@@ -147,3 +147,47 @@ def test_widget_extreme_losses_are_pinned_to_the_axes():
         ys = ui.val_line.get_ydata()
         assert np.all((ys >= ui.LOSS_LIMITS[0]) & (ys <= ui.LOSS_LIMITS[1])) and ui.frame.status
     assert ui.frame.ok and not tuning_frame(grid, "bad", 10).ok
+
+
+# ---- every control moves the frame the way it means (section 5 of issue 9) ----------------
+
+def _by_hand(data, model, size, seed=3, updates=12):
+    """The run train_grid must store for (model, size): fit on the first `size` samples of
+    rng(seed)'s permutation, ceil(updates / ceil(size / 32)) epochs of batch 32 -- trained here."""
+    order = np.random.default_rng(seed).permutation(len(data.y_train))[:size]
+    batch = min(32, size)
+    epochs = -(-updates // -(-size // batch))
+    return fit(model, data.X_train[order], data.y_train[order], batch_size=batch, epochs=epochs,
+               optimizer=SGD(), learning_rate=0.1, validation_data=(data.X_val, data.y_val),
+               rng=np.random.default_rng(seed))
+
+
+@pytest.mark.parametrize("name, size", [("softmax", 30), ("mlp", 30), ("softmax", 120), ("mlp", 120)])
+def test_the_controls_select_the_run_trained_with_those_settings(data, models, grid, name, size):
+    ui = TuningLoopExplorer(grid, model_name="mlp" if name == "softmax" else "softmax", training_size=60)
+    ui.controls["model_name"].value = name
+    ui.controls["training_size"].value = size
+    h = _by_hand(data, models[name], size)
+    np.testing.assert_allclose(ui.frame.epoch_val, h.epoch_val_loss, rtol=1e-12)
+    np.testing.assert_allclose(ui.frame.epoch_train, h.epoch_loss, rtol=1e-12)
+    np.testing.assert_allclose(ui.val_line.get_ydata(), np.clip(h.epoch_val_loss, *ui.LOSS_LIMITS), rtol=1e-12)
+    assert ui.frame.title.startswith(f"{name}, {size} images")
+    # the learning-curve panel: this model's final validation loss at every size
+    assert ui.size_val.get_ydata()[SIZES.index(size)] == pytest.approx(h.epoch_val_loss[-1], rel=1e-12)
+
+
+def test_controls_default_to_the_first_model_and_the_largest_size(grid):
+    ui = TuningLoopExplorer(grid)
+    assert (ui.controls["model_name"].value, ui.controls["training_size"].value) == ("softmax", 120)
+    for kwargs, word in [({"model_name": "svm"}, "model_name"), ({"training_size": 61}, "training_size"),
+                         ({"training_size": np.array([60])}, "training_size")]:
+        with pytest.raises(ValueError, match=word):
+            TuningLoopExplorer(grid, **kwargs)
+
+
+def test_diagnose_checks_its_numbers():
+    for kwargs, word in [({"final_train": None}, "final_train"), ({"final_val": float("nan")}, "final_val"),
+                         ({"epoch_val": [0.5, -1.0]}, "epoch_val")]:
+        args = {"epoch_val": [0.5, 0.4], "final_train": 0.1, "final_val": 0.4, **kwargs}
+        with pytest.raises(ValueError, match=word):
+            diagnose(**args)

@@ -234,7 +234,7 @@ class PlateauExplorer:
         if not isinstance(self.problem, PlateauProblem):
             raise TypeError(f"problem must be a PlateauProblem (from plateau_problem), got "
                             f"{type(self.problem).__name__}")
-        self.lr0 = check_real("initial_learning_rate", initial_learning_rate, low=0, low_open=True, high=100)
+        self.lr0 = check_real("initial_learning_rate", initial_learning_rate, low=1e-6, high=100)
         factor = check_real("factor", factor, low=0.05, high=0.95)
         patience = check_int("patience", patience, low=0, high=15)
         min_delta = check_real("min_delta", min_delta, low=0.0, high=0.2)

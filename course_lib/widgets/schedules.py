@@ -146,7 +146,8 @@ def linear_warmup(schedule: Callable, warmup_steps: int) -> Callable:
 
     def warmed(step):
         t = np.asarray(step, dtype=float)
-        return np.where(t < w, top * t / w, schedule(np.maximum(t - w, 0.0)))
+        with np.errstate(over="ignore", invalid="ignore"):  # callers check the rates are finite
+            return np.where(t < w, top * t / w, schedule(np.maximum(t - w, 0.0)))
 
     return warmed
 

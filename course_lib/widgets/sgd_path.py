@@ -119,7 +119,8 @@ def learning_rates(learning_rate: float, decay: float, steps: int, steps_per_epo
     decay = check_real("decay", decay, low=0)
     steps = check_int("steps", steps, low=1, high=MAX_STEPS)
     per = check_int("steps_per_epoch", steps_per_epoch, low=1)
-    return lr / (1.0 + decay * np.arange(steps) / per)
+    with np.errstate(over="ignore"):  # a huge decay: the rates after step 0 are 0, their limit
+        return lr / (1.0 + decay * np.arange(steps) / per)
 
 
 @dataclass(frozen=True)
