@@ -11,6 +11,14 @@ gradient :math:`\lambda w`. So the textbook's :math:`\lambda` is ``2 * l2``: Ker
 ``L2(0.01)`` is the textbook's :math:`\lambda = 0.02`, and with plain gradient descent it is
 weight decay by a factor ``1 - 2 * learning_rate * l2`` per step.
 
+**Edges, as Keras or clearer.** A factor of 0 is no term at all (Keras's ``L1L2`` skips it),
+so no ``0 * inf`` and no overflow of an unused ``w**2``. ``None``, strings, booleans and
+``nan`` weights are refused; an infinite weight only where the result stays finite (the L1
+subgradient ``sign(inf) = 1``, a zero factor). A penalty whose plain sum overflows
+(``sum(w**2)`` past ~1e154) is computed exactly by power-of-two scaling where Keras gives inf,
+and one beyond float64's range is refused. ``fit`` checks its loss and gradient norm every
+step before any penalty meets a non-finite weight, so divergence is still reported there.
+
 >>> import numpy as np
 >>> w = np.array([[1.0, -2.0], [0.0, 3.0]])
 >>> L2(0.1).penalty(w)    # 0.1 * (1 + 4 + 0 + 9)

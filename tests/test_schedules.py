@@ -339,3 +339,26 @@ def test_every_schedule_default_is_keras_own_default():
 def to_keras_defaults():
     from course_lib.tf_twins.schedules import to_keras
     return to_keras(linear_decay(0.1, 10)).get_config()
+
+
+@pytest.mark.parametrize("make", [lambda: exponential_decay(0.1, 10, 0.5, staircase=np.array([True, False])),
+                                  lambda: inverse_time_decay(0.1, 10, 0.5, staircase=np.array(["min", "max"])),
+                                  lambda: exponential_decay(0.1, 10, 0.5, staircase=[True]),
+                                  lambda: inverse_time_decay(0.1, 10, 0.5, staircase=1)])
+def test_a_choice_given_an_array_or_a_number_is_a_clear_error(make):
+    # not numpy's "truth value of an array is ambiguous", and 1 is not True
+    with pytest.raises(ValueError, match="^staircase must be one of False, True, got"):
+        make()
+
+
+@pytest.mark.parametrize("rule, message", [
+    (lambda t: None, "must be numeric"), (lambda t: t > 1, "booleans"), (lambda t: -t - 1, "negative"),
+    (lambda t: np.ones(2), "one rate per step"), (lambda t: 1 / 0, "ZeroDivisionError"),
+    (lambda t: np.exp(800.0 + t), "no finite learning rate at step 0"),
+])
+def test_a_hand_made_schedule_with_a_bad_rule_says_so(rule, message):
+    from course_lib.schedules import Schedule
+    with pytest.raises((ValueError, TypeError), match=message):
+        Schedule("mine", (), rule)(np.arange(3))
+    with pytest.raises(TypeError, match="^rule must be callable"):
+        Schedule("mine", (), 0.1)
