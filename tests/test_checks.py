@@ -400,3 +400,82 @@ def test_check_same_length_names_an_argument_without_samples():
         check_same_length(X=3.0, y=np.zeros(3))
     with raises(TypeError, "check_same_length needs at least one named array"):
         check_same_length()
+
+
+# ---------------------------------------------------------------- what mutation testing found untested
+@pytest.mark.parametrize("value, what", [
+    (np.array([1 + 1j]), "complex numbers (dtype complex128)"),
+    (np.array(["ab"]), "strings (dtype <U2)"),
+    (np.array([b"ab"]), "bytes (dtype |S2)"),
+    (np.array([1, None], dtype=object), "objects or ragged lists (dtype object)"),
+    (np.array(["2020-01-01"], dtype="datetime64[D]"), "dates (dtype datetime64[D])"),
+    (np.array([1], dtype="timedelta64[s]"), "time deltas (dtype timedelta64[s])"),
+    (np.zeros(1, dtype=[("a", float)]), "records (dtype [('a', '<f8')])"),
+    (np.array(["ab"], dtype=np.dtypes.StringDType()), "T (dtype StringDType())"),   # no name: the kind
+])
+def test_check_array_names_each_non_numeric_kind_exactly(value, what):
+    with pytest.raises(ValueError) as info:
+        check_array("X", value)
+    assert str(info.value) == f"X must be numeric (an array of real numbers), got {what}: {_show(value)}"
+
+
+def test_check_array_refuses_a_non_numeric_target_dtype():
+    for dtype in ("datetime64[s]", "U3", object, complex):
+        with pytest.raises(TypeError, match="^check_array converts to numeric dtypes only"):
+            check_array("x", [1.5], dtype=dtype)
+
+
+def test_check_array_casts_without_warnings():
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                     # overflow in the cast is checked, not warned
+        with pytest.raises(ValueError, match="range of float32"):
+            check_array("x", [1e39], dtype=np.float32, finite=False)
+        assert check_array("x", [3.0, 2**62], dtype=np.int64).tolist() == [3, 2**62]
+
+
+def test_check_array_finiteness_applies_to_every_float_width():
+    for dtype in (np.float16, np.float32, np.float64, np.longdouble):
+        with raises(ValueError, "X must contain only finite values; found 1 nan/inf"):
+            check_array("X", np.array([1.0, np.nan], dtype=dtype), dtype=None)
+    assert check_array("X", np.array([2**62]), dtype=None).tolist() == [2**62]
+
+
+def test_check_choice_bools_match_only_the_same_bool():
+    with raises(ValueError, "flag must be one of False, got True"):
+        check_choice("flag", True, (False,))
+    with raises(ValueError, "flag must be one of True, got np.False_"):
+        check_choice("flag", np.False_, (True,))
+    assert check_choice("flag", False, (False,)) is False
+
+
+def test_check_choice_is_not_fooled_by_an_object_equal_to_everything():
+    class EqualsAll:
+        def __eq__(self, other):
+            return True
+
+        __hash__ = object.__hash__
+
+    for allowed in (("min", "max"), (None,), (False, True)):
+        with pytest.raises(ValueError, match="^mode must be one of"):
+            check_choice("mode", EqualsAll(), allowed)
+
+
+def test_check_bool_message_shows_the_value():
+    with pytest.raises(TypeError) as info:
+        check_bool("shuffle", "no")
+    assert str(info.value) == "shuffle must be True or False, got 'no'"
+
+
+def test_show_keeps_exactly_80_characters_and_survives_a_repr_reprlib_trusts():
+    x = [10**10] * 4 + [10**11] * 2                        # repr of exactly 80 characters
+    assert len(repr(x)) == 80 and _show(x) == repr(x)
+    y = [10**10] * 3 + [10**11] * 3                        # 81: cut to 77 + "..."
+    assert len(repr(y)) == 81 and _show(y) == repr(y)[:77] + "..."
+    assert _show(y, limit=81) == repr(y)
+
+    def broken(self):
+        raise RuntimeError("no repr")
+
+    fake_int = type("int", (), {"__repr__": broken})()     # reprlib calls repr() itself for "int"
+    assert _show(fake_int) == "<int object>"
