@@ -118,10 +118,19 @@ def results(work: Path, files: list[str]) -> dict[str, dict[str, str]]:
     return out
 
 
-def diff_of(work: Path, name: str) -> str:
-    shown = subprocess.run([sys.executable, "-m", "mutmut", "show", name], cwd=work,
-                           capture_output=True, text=True)
-    return "\n".join(line for line in shown.stdout.splitlines()
+def diff_of(work: Path, name: str, path: str) -> str:
+    """The changed lines of one mutant (what ``mutmut show`` prints, without its headers)."""
+    from mutmut.mutation.diff_apply import get_diff_for_mutant
+
+    cwd = os.getcwd()
+    os.chdir(work)
+    try:
+        diff = get_diff_for_mutant(name, path=path)
+    except Exception as exc:  # a report line, not a crash: the score is already known
+        diff = f"+ (diff unavailable: {type(exc).__name__}: {exc})"
+    finally:
+        os.chdir(cwd)
+    return "\n".join(line for line in diff.splitlines()
                      if line.startswith(("+", "-")) and not line.startswith(("+++", "---")))
 
 
@@ -135,16 +144,16 @@ def report(work: Path, by_file: dict[str, dict[str, str]], tests: list[str]) -> 
         total_caught, total = total_caught + caught, total + len(counted)
         score = f"{caught / len(counted):.1%}" if counted else "no mutants"
         lines.append(f"{f}: {caught} / {len(counted)} killed ({score})")
-        survivors += [(name, s) for name, s in statuses.items() if s not in CAUGHT | {"skipped"}]
+        survivors += [(name, s, f) for name, s in statuses.items() if s not in CAUGHT | {"skipped"}]
     lines.append("")
     lines.append(f"MUTATION SCORE: {total_caught} / {total} killed"
                  + (f" ({total_caught / total:.1%})" if total else "")
                  + f"; {len(survivors)} not killed")
     if survivors:
         lines += ["", "Not killed (status, name, then the change):"]
-        for name, status in sorted(survivors):
+        for name, status, path in sorted(survivors):
             lines.append(f"  [{status}] {name}")
-            lines += ["      " + d for d in diff_of(work, name).splitlines()]
+            lines += ["      " + d for d in diff_of(work, name, path).splitlines()]
     return "\n".join(lines)
 
 
@@ -153,6 +162,8 @@ def main() -> int:
     parser.add_argument("paths", nargs="*", default=list(DEFAULT_PATHS))
     parser.add_argument("--tests", default="", help="test files to run instead of tests/test_<module>.py")
     parser.add_argument("--jobs", type=int, default=1, help="mutants tested at once (default 1)")
+    parser.add_argument("--report-only", action="store_true",
+                        help="only print the report of the last run on these paths")
     args = parser.parse_args()
 
     files = source_files(args.paths)
@@ -169,6 +180,10 @@ def main() -> int:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             sys.exit(f"make mutation: another run on the same paths is using {work}; wait for it")
+        if args.report_only:
+            text = report(work, results(work, files), tests)
+            print(text)
+            return 0
         prepare(work, files, tests)
         print(f"mutating {len(files)} file(s) in {work.relative_to(ROOT)}; tests: {' '.join(tests)}", flush=True)
         env = dict(os.environ, MPLBACKEND="Agg", COURSE_DATA_DIR=str(ROOT / "data"),
