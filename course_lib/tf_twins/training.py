@@ -30,13 +30,15 @@ import numpy as np
 import tensorflow as tf
 
 from course_lib._checks import _show, check_bool, check_callable, check_choice, check_int, check_real
-from course_lib._fit_args import MAX_STEPS, as_rng
+from course_lib._fit_args import _check_data, as_rng
 from course_lib.models import LinearRegression, LogisticRegression
 from course_lib.regularization import ProximalL1
 from course_lib.tf_twins.models import _layers_of, get_params, keras_loss, set_params, to_keras
 from course_lib.tf_twins.regularization import soft_threshold
 from course_lib.tf_twins.regularization import to_keras as regularizer_to_keras
 from course_lib.training import DIVERGENCE_FACTOR, History, TrainingDiverged, epoch_order
+
+MAX_TF_STEPS = 10_000  # ~30 s of this eager-driven loop; the twin checks agreement, model.fit trains long
 
 
 def _metric_fn(model):
@@ -83,20 +85,22 @@ def fit_tf(model: Any, X: Any, y: Any, *, batch_size: int, epochs: int, optimize
            divergence_factor: float | None = DIVERGENCE_FACTOR) -> History:
     """Train the Keras twin of ``model`` from ``params`` with a compiled ``GradientTape`` step.
 
-    ``step_grad_norm`` is the norm before the optimizer's own clipping, as in ``fit``. Divergence
+    ``step_grad_norm`` is the norm before the optimizer's own clipping, as in ``fit``. At most
+    ``MAX_TF_STEPS`` (10,000) steps: this loop is driven from Python step by step. Divergence
     (nan/inf loss or gradient, a loss above ``divergence_factor`` times the initial loss, a
     nan/inf validation loss) raises ``TrainingDiverged`` with the partial history, as ``fit``;
     one difference: the compiled step has already applied the diverging update, so that
     history's ``params`` are the weights after it (``fit`` keeps those before it).
     """
     _layers_of(model)
-    X, y = model.check_data(X, y)
+    X, y = _check_data(model, X, y, ("X", "y"))
     n = len(X)
     batch_size = check_int("batch_size", batch_size, low=1, high=n)
-    epochs = check_int("epochs", epochs, low=1, high=MAX_STEPS)
-    if epochs * -(-n // batch_size) > MAX_STEPS:
+    epochs = check_int("epochs", epochs, low=1, high=MAX_TF_STEPS)
+    if epochs * -(-n // batch_size) > MAX_TF_STEPS:
         raise ValueError(f"epochs={epochs} with batch_size={batch_size} on {n} samples makes more than "
-                         f"{MAX_STEPS} steps")
+                         f"{MAX_TF_STEPS} steps, the most fit_tf runs (it is the agreement twin of fit; "
+                         "train long runs with Keras's model.fit)")
     check_choice("dtype", dtype, ("float32", "float64"))
     if not isinstance(optimizer, keras.optimizers.Optimizer):
         raise TypeError(f"optimizer must be a keras.optimizers.Optimizer, got {_show(optimizer)}")
@@ -104,6 +108,7 @@ def fit_tf(model: Any, X: Any, y: Any, *, batch_size: int, epochs: int, optimize
     rng = as_rng(rng, needed=shuffle)
     factor = None if divergence_factor is None else check_real("divergence_factor", divergence_factor, low=1,
                                                                 low_open=True)
+    params = model.check_params(params)  # before building anything in Keras
     prox = isinstance(regularizer, ProximalL1)
     net = to_keras(model, dtype, None if regularizer is None or prox else regularizer_to_keras(regularizer))
     set_params(net, model, params)
@@ -113,7 +118,7 @@ def fit_tf(model: Any, X: Any, y: Any, *, batch_size: int, epochs: int, optimize
     if validation_data is not None:
         if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
             raise ValueError(f"validation_data must be a pair (X_val, y_val), got {_show(validation_data)}")
-        Xv, yv = model.check_data(*validation_data)
+        Xv, yv = _check_data(model, *validation_data, ("validation_data X", "y"))
         Xv, yv = Xv.astype(dtype), yv.astype(y_dtype)
     kernels = [layer.kernel for layer in net.layers if isinstance(layer, keras.layers.Dense)]
 
