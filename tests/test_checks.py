@@ -479,3 +479,11 @@ def test_show_keeps_exactly_80_characters_and_survives_a_repr_reprlib_trusts():
 
     fake_int = type("int", (), {"__repr__": broken})()     # reprlib calls repr() itself for "int"
     assert _show(fake_int) == "<int object>"
+
+
+def test_check_array_unsigned_targets_and_sources_are_checked_too():
+    with raises(ValueError, "y must contain only integers, got [0.5]"):
+        check_array("y", [0.5], dtype=np.uint8)               # not truncated to 0
+    with raises(ValueError, "x must contain values within the range of float16"):
+        check_array("x", np.array([70000], dtype=np.uint32), dtype=np.float16)
+    assert check_array("x", np.array([60000], dtype=np.uint32), dtype=np.float16).tolist() == [60000.0]
