@@ -5,6 +5,7 @@ import importlib
 import inspect
 import itertools
 import math
+import re
 
 import numpy as np
 import pytest
@@ -212,3 +213,38 @@ def test_messages_read_as_the_tail_of_not_yet(check):
         if message.startswith("no answer yet. "):
             hint = message[len("no answer yet. "):]
             assert hint[0].isupper(), message
+
+
+# ---- every message any exercise test produces ----------------------------------------------------
+
+def assert_reads_well(message: str) -> None:
+    """The grammar of '✗ Not yet: <message>' / '✓ Correct: <message>': a message starts in lower
+    case (or with a symbol or a number), ends a sentence and never shouts (two capitalized words
+    in a row)."""
+    assert message and not message[0].isupper() and message[-1] in ".?!)", message
+    words = re.findall(r"[A-Za-z]{2,}", message)
+    assert not any(a.isupper() and b.isupper() for a, b in zip(words, words[1:])), message
+
+
+@pytest.fixture
+def every_message_reads_well(monkeypatch):
+    """Used by every tests/test_exercises_nbXX.py: each Feedback its tests see is checked."""
+    original = Feedback.__post_init__
+
+    def checked(self):
+        original(self)
+        assert_reads_well(self.message)
+
+    monkeypatch.setattr(Feedback, "__post_init__", checked)
+
+
+@pytest.mark.parametrize("message", ["Not yet.", "fine", "THE ANSWER IS WRONG.", ""])
+def test_assert_reads_well_refuses(message):
+    with pytest.raises(AssertionError):
+        assert_reads_well(message)
+
+
+def test_assert_reads_well_accepts_the_course_style():
+    for message in ["all five terms match the glossary.", "(a) SGD minimizes the loss.", "0.2 is not it?",
+                    "no answer yet. Give a number.", "λ = 1e-3 has the least validation error (MSE)."]:
+        assert_reads_well(message)

@@ -9,6 +9,9 @@ import numpy as np
 import pytest
 
 from course_lib.exercises.nb00 import check_glossary, check_which_descent
+from test_exercises_common import every_message_reads_well  # noqa: F401 - the fixture below
+
+pytestmark = pytest.mark.usefixtures("every_message_reads_well")
 
 RIGHT = {"早停": "early stopping", "正则化": "regularization", "随机梯度下降": "stochastic gradient descent",
          "学习率": "learning rate", "泛化误差": "generalization error"}

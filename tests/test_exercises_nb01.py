@@ -16,6 +16,9 @@ import numpy as np
 import pytest
 
 from course_lib.exercises import nb01
+from test_exercises_common import every_message_reads_well  # noqa: F401 - the fixture below
+
+pytestmark = pytest.mark.usefixtures("every_message_reads_well")
 
 RIGHT_ROLES = {"a": "optimization (loss)", "b": "evaluation", "c": "tuning",
                "d": "optimization (efficiency)", "e": "tuning", "f": "evaluation"}

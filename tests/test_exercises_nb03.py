@@ -11,6 +11,9 @@ import pytest
 
 from course_lib.exercises.nb03 import (check_gradient_descent, check_stable_learning_rate,
                                        check_steps_to_converge)
+from test_exercises_common import every_message_reads_well  # noqa: F401 - the fixture below
+
+pytestmark = pytest.mark.usefixtures("every_message_reads_well")
 
 LAMBDA_MAX, LAMBDA_MIN = 7 + math.sqrt(41), 7 - math.sqrt(41)  # eigenvalues of [[12, 4], [4, 2]]
 

@@ -10,6 +10,9 @@ import numpy as np
 import pytest
 
 from course_lib.exercises.nb04 import check_batch_variance, check_counts, check_minibatches
+from test_exercises_common import every_message_reads_well  # noqa: F401 - the fixture below
+
+pytestmark = pytest.mark.usefixtures("every_message_reads_well")
 
 
 def test_counts():

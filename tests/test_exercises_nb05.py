@@ -15,6 +15,9 @@ import pytest
 
 from course_lib.clipping import clip_by_norm
 from course_lib.exercises import nb05
+from test_exercises_common import every_message_reads_well  # noqa: F401 - the fixture below
+
+pytestmark = pytest.mark.usefixtures("every_message_reads_well")
 
 
 def test_inverse_time():

@@ -3,6 +3,9 @@ import numpy as np
 import pytest
 
 from course_lib.exercises import nb06
+from test_exercises_common import every_message_reads_well  # noqa: F401 - the fixture below
+
+pytestmark = pytest.mark.usefixtures("every_message_reads_well")
 
 
 def test_placeholders_say_no_answer_yet():

@@ -9,6 +9,9 @@ import numpy as np
 import pytest
 
 from course_lib.exercises import nb07
+from test_exercises_common import every_message_reads_well  # noqa: F401 - the fixture below
+
+pytestmark = pytest.mark.usefixtures("every_message_reads_well")
 
 
 def test_stop_and_best():

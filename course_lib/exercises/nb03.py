@@ -157,9 +157,9 @@ def _run(func: Callable, name: str, A: np.ndarray, lr: float, tol: float, budget
         if "budget exceeded" in describe_error(exc):
             return Feedback(False, f"on {name} your function kept going past max_steps = {budget}: stop "
                                    "after max_steps updates even when the criterion is not met.")
-        return Feedback(False, f"on {name} your function raised {describe_error(exc)}")
+        return Feedback(False, f"on {name} your function raised {describe_error(exc)}.")
     except Exception as exc:  # the learner's code may raise anything; report it, don't crash
-        return Feedback(False, f"on {name} your function raised {describe_error(exc)}")
+        return Feedback(False, f"on {name} your function raised {describe_error(exc)}.")
 
 
 def _iterate(A: np.ndarray, lr: float, steps: int) -> np.ndarray:

@@ -98,7 +98,7 @@ def check_minibatches(func: Callable | None) -> Feedback:
         again = _index_arrays(func(10, 4, np.random.default_rng(0)))
         big = _index_arrays(func(100, 100, np.random.default_rng(1)))
     except Exception as exc:  # the learner's code may raise anything; report it, don't crash
-        return Feedback(False, f"your function raised {describe_error(exc)}")
+        return Feedback(False, f"your function raised {describe_error(exc)}.")
     if batches is None or again is None or big is None:
         return Feedback(False, "return a list of 1-d arrays of whole-number indices, one per batch "
                                "(at most n of them).")

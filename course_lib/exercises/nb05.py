@@ -216,7 +216,7 @@ def check_clip_by_norm(fn: Callable[[np.ndarray, float], np.ndarray] | None, see
                 return not_answered("your function returns None: return the clipped array.")
             got = np.asarray(out, dtype=float)
         except Exception as exc:  # the learner's code: report, don't crash the notebook
-            return Feedback(False, f"your function raised {describe_error(exc)}")
+            return Feedback(False, f"your function raised {describe_error(exc)}.")
         want = clip_by_norm(g, c)
         if got.shape != g.shape:
             return Feedback(False, f"the result must keep the gradient's shape {g.shape}, got {got.shape}.")

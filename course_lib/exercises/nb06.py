@@ -71,7 +71,7 @@ def check_soft_threshold(fn: Callable | None) -> Feedback:
                 return not_answered("Replace `return None` in my_soft_threshold by your code.")
             got = np.asarray(got, dtype=float)
         except Exception as exc:  # the learner's code: report any error instead of crashing
-            return Feedback(False, f"calling your function raised {describe_error(exc)}")
+            return Feedback(False, f"calling your function raised {describe_error(exc)}.")
         want = soft_threshold(w, t)
         if got.shape != want.shape:
             return Feedback(False, f"return an array of the same shape as w {w.shape}, got {got.shape}.")
@@ -167,7 +167,7 @@ def check_ridge(fn: Callable | None) -> Feedback:
             return Feedback(False, f"b must be one number (the bias), got shape {b.shape}.")
         b = float(b.reshape(()))
     except Exception as exc:  # the learner's code: report any error instead of crashing
-        return Feedback(False, f"calling my_ridge(X, y, 0.5) raised {describe_error(exc)}")
+        return Feedback(False, f"calling my_ridge(X, y, 0.5) raised {describe_error(exc)}.")
     if w.shape != (4,):
         return Feedback(False, f"w must have one weight per column of X (4), got shape {w.shape}.")
     want_w, want_b = ridge(X, y, l2)

@@ -152,7 +152,7 @@ def check_stopping_rule(fn: Callable[[list[float], int, float], tuple[int | None
         try:
             got = fn(list(values), patience, min_delta)
         except Exception as exc:  # the learner's code: report, don't crash the notebook
-            return Feedback(False, f"your function raised {describe_error(exc)}")
+            return Feedback(False, f"your function raised {describe_error(exc)}.")
         if got is None:
             return not_answered("your function returns None: return (stopped_epoch or None, best_epoch).")
         want = _keras_points(values, patience, min_delta)
