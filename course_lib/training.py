@@ -425,6 +425,9 @@ class _Loop:
             state.params = self._views_for_state(w)
         elif not np.all(np.isfinite(w)):
             self._broken_state(f"{who} changed state.params in place to nan/inf", before, lr)
+        if not isinstance(state.stop_training, (bool, np.bool_)):
+            self._broken_state(f"{who} set state.stop_training to {_show(state.stop_training)}; it must be "
+                               "True or False", w, lr, error=TypeError)
         new = state.learning_rate
         if new is lr:
             return w, lr

@@ -347,6 +347,13 @@ def test_divergent_validation_data_names_the_validation_loss_and_keeps_a_consist
     assert np.all(np.isfinite(h.epoch_val_loss)) and h.n_steps == err.epoch + 1 == err.step + 1
 
 
+def test_a_regularizer_that_refuses_overflowing_weights_means_divergence():
+    # course_lib's L2 refuses inf weights with a ValueError; inside fit that is the run diverging
+    from course_lib.regularization import L2
+    with pytest.raises(TrainingDiverged, match="became nan/inf"):
+        bowl_fit(4, regularizer=L2(2**-4), learning_rate=40.0, epochs=400, divergence_factor=None)
+
+
 def test_initial_loss_that_overflows_is_a_value_error_naming_the_data():
     with pytest.raises(ValueError, match="the loss of the initial params on the training data is inf: X, y or params"):
         fit(LinearRegression(1), [[1e200], [1.0]], [0.0, 1.0], batch_size=2, epochs=1, optimizer=GradientDescent(),
@@ -519,6 +526,8 @@ class Breaker:
             state.params = {"W": np.full((3, 1), np.inf), "b": np.zeros(1)}
         elif how == "wrong shape":
             state.params = {"W": np.zeros((2, 1)), "b": np.zeros(1)}
+        elif how == "stop as an array":
+            state.stop_training = np.array([True, False])
         else:
             state.learning_rate = self.how
 
@@ -532,6 +541,7 @@ class Breaker:
     ("0.1", ValueError, r"set state.learning_rate to '0.1'; it must be a finite number >= 0"),
     (np.array([0.1, 0.2]), ValueError, r"set state.learning_rate to array"),
     ("wrong shape", ValueError, r"set state.params to something fit cannot use: params\['W'\] must have shape"),
+    ("stop as an array", TypeError, r"set state.stop_training to array\(\[ True, False\]\); it must be True or False"),
 ])
 def test_a_callback_that_breaks_the_state_stops_fit_keeping_the_completed_epochs(how, error, message):
     X, y = regression_data()
