@@ -40,18 +40,18 @@ lab: setup
 
 test: setup
 	@# pytest exits 5 when it collected no test: that is a failure here, not a success.
-	@MPLBACKEND=Agg $(PY) -m pytest -n $(WORKERS) --dist loadscope $(TEST_ARGS); rc=$$?; \
+	@reports=$$(mktemp -d); trap 'rm -rf "$$reports"' EXIT; junit="-o junit_family=xunit1 --junitxml"; \
+	  MPLBACKEND=Agg $(PY) -m pytest -n $(WORKERS) --dist loadscope $$junit=$$reports/first.xml $(TEST_ARGS); rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests - failing" >&2; rc=1; fi; \
 	  if [ -n "$(KERNEL_CHECK)" ]; then \
 	    kernel=$$($(PY) scripts/other_blas_kernel.py); krc=$$?; \
 	    if [ $$krc -eq 0 ]; then \
 	      echo "==> nbval again on $(KERNEL_CHECK) under OPENBLAS_CORETYPE=$$kernel: the same outputs, or a CPU-dependent one"; \
-	      MPLBACKEND=Agg OPENBLAS_CORETYPE=$$kernel $(PY) -m pytest -n $(WORKERS) --dist loadscope $(KERNEL_CHECK); krc=$$?; \
+	      MPLBACKEND=Agg OPENBLAS_CORETYPE=$$kernel $(PY) -m pytest -n $(WORKERS) --dist loadscope \
+	        $$junit=$$reports/second.xml $(KERNEL_CHECK); krc=$$?; \
 	      if [ $$krc -eq 5 ]; then echo "make test: the second-kernel run collected no tests - failing" >&2; krc=1; fi; \
-	      if [ $$krc -ne 0 ]; then rc=1; \
-	        echo "make test: under OpenBLAS kernel $$kernel the cells named above print something else." >&2; \
-	        echo "  A cell that passed the first run prints a number that depends on the CPU's rounding:" >&2; \
-	        echo "  show it at a precision that is stable, or in an ignored cell with a check beside it." >&2; fi; \
+	      if [ $$krc -ne 0 ]; then rc=1; echo "make test: under OpenBLAS kernel $$kernel some outputs differ." >&2; \
+	        $(PY) scripts/other_blas_kernel.py --compare $$reports/first.xml $$reports/second.xml $$kernel >&2; fi; \
 	    elif [ $$krc -eq 3 ]; then echo "make test: second run under another BLAS kernel skipped (reason above)"; \
 	    else echo "make test: scripts/other_blas_kernel.py failed" >&2; rc=1; fi; \
 	  fi; exit $$rc

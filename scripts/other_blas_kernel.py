@@ -20,6 +20,10 @@ wins (OpenBLAS silently falls back to the detected kernel for a name it lacks: `
 - aarch64: armv8 (OpenBLAS's generic ARMv8 kernel), then cortexa57 (NEON); both run on any
   ARMv8 CPU.
 
+After the second run, ``--compare FIRST.xml SECOND.xml KERNEL`` (pytest --junitxml reports of
+the two runs) lists the cells that fail only under the other kernel, apart from those that
+failed both times.
+
 Exit status 0 with the name on stdout (and on stderr which kernel is active); 3 when no other kernel can be used here (numpy's BLAS is
 not OpenBLAS, e.g. Apple's Accelerate in numpy's macOS wheels; or no candidate runs), with the
 reason on stderr; the second run is then skipped, and `make test` says why.
@@ -112,8 +116,45 @@ def choose(machine: str | None = None, flags: set[str] | None = None,
     return None, f"no OpenBLAS kernel other than the active {current} runs on this CPU ({why})"
 
 
+def failed_tests(junit_xml: str) -> dict[str, bool] | None:
+    """{test id: failed?} of a pytest --junitxml report (junit_family=xunit1), None if unreadable."""
+    import xml.etree.ElementTree as ET
+    try:
+        root = ET.parse(junit_xml).getroot()
+    except (OSError, ET.ParseError):
+        return None
+    return {f"{case.get('file') or case.get('classname')}::{case.get('name')}":
+            any(child.tag in ("failure", "error") for child in case)
+            for case in root.iter("testcase")}
+
+
+def compare(first_xml: str, second_xml: str, kernel: str) -> str:
+    """Which cells fail only under the other kernel (CPU-dependent) and which failed both times."""
+    first, second = failed_tests(first_xml), failed_tests(second_xml)
+    if second is None:
+        return f"(no report of the run under {kernel} to compare)"
+    failed = [test for test, bad in second.items() if bad]
+    both = [t for t in failed if first is not None and first.get(t)]
+    only = [t for t in failed if t not in both]
+    lines = []
+    if only:
+        lines.append(f"CPU-dependent: these pass under the active kernel and fail under {kernel}: show "
+                     "the number at a precision that is stable, or in an ignored cell with a check beside it")
+        lines += [f"  {t}" for t in only]
+    if both:
+        lines.append(f"Failed under both kernels (not a question of the CPU; see the first run): {len(both)}")
+        lines += [f"  {t}" for t in both]
+    return "\n".join(lines)
+
+
 def main(argv: list[str]) -> int:
-    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args(argv)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--compare", nargs=3, metavar=("FIRST_XML", "SECOND_XML", "KERNEL"),
+                        help="say which failures of the second run are CPU-dependent (make test)")
+    args = parser.parse_args(argv)
+    if args.compare:
+        print(compare(*args.compare))
+        return 0
     kernel, explanation = choose()
     print(f"other_blas_kernel: {explanation}", file=sys.stderr)
     if kernel is None:
