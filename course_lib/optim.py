@@ -178,7 +178,8 @@ class SGD:
 
     def init(self, params: Params) -> SGDState:
         """Zero velocity for each parameter (none when ``momentum == 0``, like Keras)."""
-        return _state(SGDState, 0, _zeros_like(_check_params("params", params)) if self.momentum else {})
+        params = _check_params("params", params)
+        return _state(SGDState, 0, _zeros_like(params) if self.momentum else {})
 
     def update(self, grads: Params, state: SGDState, params: Params,
                learning_rate: float) -> tuple[Params, SGDState]:

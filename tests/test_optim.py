@@ -313,3 +313,92 @@ def test_every_keras_named_default_is_keras_own_default():
         for name in names:
             assert mine[name].default == keras_sig[name].default, (ours.__name__, name)
             assert type(mine[name].default) is type(keras_sig[name].default), (ours.__name__, name)
+
+
+# ---- known values over several steps, and exact messages (each kills a planted bug) ---------
+
+def test_momentum_params_are_the_running_sum_of_velocities():
+    # v1 = -lr g1; v2 = mu v1 - lr g2; w2 = w0 + v1 + v2 (by hand: -0.2, -0.5 * 0.2 - 0.1 * 3)
+    opt, lr, mu = SGD(0.5), 0.1, 0.5
+    (w1, w2), state = run(opt, {"w": np.array([1.0])}, [{"w": np.array([2.0])}, {"w": np.array([3.0])}], [lr, lr])
+    v1, v2 = -lr * 2.0, mu * (-lr * 2.0) - lr * 3.0
+    assert w1["w"].tolist() == [1.0 + v1] and w2["w"].tolist() == [pytest.approx(1.0 + v1 + v2, rel=1e-15)]
+    assert state.velocity["w"].tolist() == [pytest.approx(v2, rel=1e-15)]
+
+
+def test_adam_second_step_by_hand():
+    # the moments carry over: m2 = b1 m1 + (1 - b1) g2, v2 = b2 v1 + (1 - b2) g2^2, bias-corrected
+    b1, b2, eps, lr = 0.5, 0.75, 1e-3, 0.1
+    g1, g2 = 2.0, -1.0
+    opt = Adam(b1, b2, eps)
+    (w1, w2), state = run(opt, {"w": np.array([1.0])}, [{"w": np.array([g1])}, {"w": np.array([g2])}], [lr, lr])
+    m1, v1 = (1 - b1) * g1, (1 - b2) * g1**2
+    m2, v2 = b1 * m1 + (1 - b1) * g2, b2 * v1 + (1 - b2) * g2**2
+    a1, a2 = lr * np.sqrt(1 - b2) / (1 - b1), lr * np.sqrt(1 - b2**2) / (1 - b1**2)
+    w_1 = 1.0 - a1 * m1 / (np.sqrt(v1) + eps)
+    assert w1["w"][0] == pytest.approx(w_1, rel=1e-14)
+    assert w2["w"][0] == pytest.approx(w_1 - a2 * m2 / (np.sqrt(v2) + eps), rel=1e-14)
+    assert state.m["w"][0] == pytest.approx(m2, rel=1e-15) and state.v["w"][0] == pytest.approx(v2, rel=1e-15)
+
+
+def test_empty_and_integer_parameters():
+    for opt in OPTIMIZERS:
+        new, state = opt.update({"e": np.zeros(0)}, opt.init({"e": np.zeros(0)}), {"e": np.zeros(0)}, 0.1)
+        assert new["e"].shape == (0,)
+    # integers become float64, in the state too
+    assert SGD(0.9).init({"w": np.array([1, 2])}).velocity["w"].dtype == np.float64
+    assert Adam().init({"w": [1, 2]}).v["w"].dtype == np.float64
+    new, _ = SGD().update({"w": np.array([1, 1])}, SGD().init({"w": [1, 2]}), {"w": np.array([1, 2])}, 0.5)
+    assert new["w"].tolist() == [0.5, 1.5]
+
+
+@pytest.mark.parametrize("opt", OPTIMIZERS, ids=repr)
+def test_init_names_params_in_its_errors(opt):
+    with pytest.raises(ValueError, match=r"^params\['w'\] must be numeric .*got None"):
+        opt.init({"w": None})
+    with pytest.raises(TypeError, match=r"^params must be a dict of arrays \(name -> array\), got \[1\]$"):
+        opt.init([1])
+    with pytest.raises(TypeError, match=r"^params\['w'\] must hold real numbers, got booleans: array\(\[ True\]\)$"):
+        opt.init({"w": np.array([True])})
+
+
+def test_state_constructors_check_and_convert_their_fields():
+    assert type(GradientDescentState(np.int64(3)).iterations) is int
+    assert type(AdamState(np.int64(2), {}, {}).iterations) is int
+    state = AdamState(1, {"w": [1.0]}, {"w": [2.0]})
+    assert isinstance(state.m["w"], np.ndarray) and isinstance(state.v["w"], np.ndarray)
+    assert isinstance(SGDState(0, {"w": [1.0]}).velocity["w"], np.ndarray)
+    with pytest.raises(ValueError, match=r"^m\['w'\] must be numeric"):
+        AdamState(0, {"w": None}, {"w": np.zeros(1)})
+    with pytest.raises(ValueError, match=r"^v\['w'\] must contain only finite values"):
+        AdamState(0, {"w": np.zeros(1)}, {"w": np.array([np.nan])})
+    with pytest.raises(TypeError, match="^v must be a dict"):
+        AdamState(0, {}, None)
+    with pytest.raises(ValueError, match="^iterations must be an integer >= 0, got -1"):
+        GradientDescentState(-1)
+
+
+def test_update_messages_name_the_state_and_the_overflow():
+    import warnings
+    params = {"w": np.ones(2)}
+    with pytest.raises(TypeError, match=r"^state must be the AdamState made by Adam\.init\(params\), got None$"):
+        Adam().update({"w": np.ones(2)}, None, params, 0.1)
+    bad = Adam().init(params)
+    object.__setattr__(bad, "iterations", -1)
+    with pytest.raises(ValueError, match="^state.iterations must be an integer >= 0, got -1"):
+        Adam().update({"w": np.ones(2)}, bad, params, 0.1)
+    with pytest.raises(TypeError, match="^nesterov must be True or False, got 'yes'$"):
+        SGD(0.9, "yes")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")        # the overflow is reported by the error, not by numpy
+        with pytest.raises(ValueError, match=r"^GradientDescent\.update overflowed float64 in the new "
+                                             r"params\['w'\].*learning_rate=10\.0"):
+            GradientDescent().update({"w": np.array([1e308])}, GradientDescent().init(params),
+                                     {"w": np.array([-1e308])}, 10.0)
+        with pytest.raises(ValueError, match=r"^Adam\.update overflowed float64 in the new state\.v\['w'\]"):
+            Adam().update({"w": np.array([1e200])}, Adam().init({"w": np.ones(1)}), {"w": np.ones(1)}, 0.1)
+
+
+def test_plain_sgd_state_has_no_velocity():
+    _, state = SGD().update({"w": np.ones(1)}, SGD().init({"w": np.ones(1)}), {"w": np.ones(1)}, 0.1)
+    assert state.velocity == {} and state.iterations == 1
