@@ -65,3 +65,40 @@ def test_demo_bounds_and_refusals():
     f = parabola_frame(1e300, steps=5)      # w_1 = 2e300, whose square overflows: the path stops at w_0
     assert len(f.w) == 1 and np.all(np.isfinite(f.loss)) and "overflowed float64 after step 0" in f.status
     assert ParabolaDemo().controls["learning_rate"].value == 0.1
+
+
+def test_the_demo_is_built_as_notebook_00_describes_it():
+    # The slider: a log slider over 10**-2 .. 10**0.3 (about 2, where w^2 diverges), steps of
+    # 10**0.05, updating while dragged, its description shown whole.
+    demo = ParabolaDemo(learning_rate=0.1, steps=20)
+    s = demo.controls["learning_rate"]
+    assert (s.base, s.min, s.max, s.step, s.value) == (10, -2, 0.3, 0.05, 0.1)
+    assert (s.description, s.readout_format, s.continuous_update) == ("learning rate", ".3f", True)
+    assert s.style.description_width == "initial"
+    assert (demo.ax_path.get_xlabel(), demo.ax_path.get_ylabel()) == ("w", "f(w) = w²")
+    assert demo.ax_path.get_title() == "iterates on the curve"
+    assert (demo.ax_loss.get_xlabel(), demo.ax_loss.get_yscale()) == ("step", "log")
+    assert demo.ax_loss.get_title() == "loss per step" and "log scale" in demo.ax_loss.get_ylabel()
+    # the grey parabola over [-2, 2], the path with markers, the loss curve with markers
+    (parabola, path) = demo.ax_path.get_lines()
+    np.testing.assert_allclose(parabola.get_xdata(), np.linspace(-2, 2, 200))
+    np.testing.assert_allclose(parabola.get_ydata(), np.linspace(-2, 2, 200) ** 2)
+    assert path is demo.path and path.get_marker() == "o" and demo.curve.get_marker() == "o"
+    assert demo.live.animated == [demo.path, demo.curve]
+
+
+def test_the_loss_axis_follows_the_curve_and_rescales_only_when_needed():
+    demo = ParabolaDemo(learning_rate=0.25, steps=10)        # w_t = 0.5^t: loss 1 .. 0.25^10
+    f = demo.frame
+    assert demo.ax_loss.get_xlim() == (-0.5, 10.5)
+    assert demo.ax_loss.get_ylim() == pytest.approx((f.loss.min() / 10, f.loss.max() * 10))
+    np.testing.assert_array_equal(demo.curve.get_xdata(), np.arange(11))
+    limits = demo.ax_loss.get_ylim()
+    demo.controls["learning_rate"].value = 0.2              # 0.6^t: inside the old limits -> kept
+    assert demo.ax_loss.get_ylim() == limits
+    demo.controls["learning_rate"].value = 1.5              # diverging: 4^t leaves them -> rescaled
+    assert demo.ax_loss.get_ylim() == pytest.approx((1 / 10, 4.0**10 * 10))
+    demo.controls["learning_rate"].value = 0.5              # w_1 = 0: a loss of 0 drawn at 1e-300
+    assert demo.curve.get_ydata()[1] == 1e-300 and demo.frame.w[1] == 0.0
+    assert demo.update() is demo.frame and demo.frame.status in demo.status.value
+    assert "1a7f37" in demo.status.value                     # converging: green
