@@ -130,8 +130,9 @@ class History:
                              f"got {len(self.epoch_val_loss)}")
         if not isinstance(self.params, dict) or not all(isinstance(k, str) for k in self.params):
             raise TypeError(f"params must be a dict of arrays keyed by name, got {_show(self.params)}")
-        object.__setattr__(self, "params", {k: check_array(f"params[{k!r}]", v, dtype=None, finite=False, nonempty=False)
-                                            for k, v in self.params.items()})
+        params = {k: check_array(f"params[{k!r}]", v, dtype=None, finite=False, nonempty=False)
+                  for k, v in self.params.items()}
+        object.__setattr__(self, "params", params)
         if not isinstance(self.metric_name, str) or not self.metric_name:
             raise TypeError(f"metric_name must be a non-empty string such as 'accuracy', got {_show(self.metric_name)}")
         check_int("batch_size", self.batch_size, low=1)

@@ -304,7 +304,8 @@ def test_patience_and_cooldown_off_by_one_against_keras(patience, cooldown):
 # --- the methods check their arguments too ----------------------------------------------------
 
 @pytest.mark.parametrize("call, error, message", [
-    (lambda p: p.update(1.0, learning_rate=-1), ValueError, r"^learning_rate must be a finite number >= 0 and <= 3.40\d+e\+38, got -1"),
+    (lambda p: p.update(1.0, learning_rate=-1), ValueError,
+     r"^learning_rate must be a finite number >= 0 and <= 3.40\d+e\+38, got -1"),
     (lambda p: p.update(1.0, learning_rate=np.nan), ValueError, "^learning_rate must be a finite number"),
     (lambda p: p.update(1.0, learning_rate=None), ValueError, "^learning_rate must be a finite number"),
     (lambda p: p.update(None, 0.1), TypeError, r"^current must be a number \(the monitored value"),
