@@ -228,3 +228,13 @@ def test_bounds_on_curve_length_and_patience():
     # patience beyond the run gives the no-stop point, computed once
     epochs, _ = patience_tradeoff([1.0, 0.9, 0.95], [1.0, 0.9, 0.95], 0.0, 200)
     assert epochs.tolist() == [3] * 201
+
+
+@pytest.mark.tf
+def test_keras_named_defaults_match_keras():
+    import inspect
+
+    import keras
+    keras_default = inspect.signature(keras.callbacks.EarlyStopping).parameters["min_delta"].default
+    assert EarlyStoppingExplorer(RUN).controls["min_delta"].value == keras_default == 0
+    assert inspect.signature(EarlyStoppingExplorer).parameters["min_delta"].default == keras_default

@@ -248,3 +248,15 @@ def test_control_defaults_and_ranges():
 def test_explorer_refuses_values_its_sliders_would_clamp(kwargs, word):
     with pytest.raises((ValueError, TypeError), match=word):
         PlateauExplorer(PROBLEM if "problem" not in kwargs else kwargs.pop("problem"), **kwargs)
+
+
+@pytest.mark.tf
+def test_keras_named_defaults_match_keras_where_the_explorer_keeps_them():
+    import inspect
+
+    import keras
+    keras_params = inspect.signature(keras.callbacks.ReduceLROnPlateau).parameters
+    ours = inspect.signature(PlateauExplorer).parameters
+    assert ours["cooldown"].default == keras_params["cooldown"].default == 0
+    frame_params = inspect.signature(plateau_frame).parameters
+    assert frame_params["min_lr"].default == keras_params["min_lr"].default == 0

@@ -418,3 +418,17 @@ def test_control_defaults_mirror_keras_where_they_can(problem):
 def test_explorer_refuses_values_its_controls_would_clamp(problem, kwargs, word):
     with pytest.raises((ValueError, TypeError), match=word):
         ScheduleExplorer(problem, **kwargs)
+
+
+@pytest.mark.tf
+def test_keras_named_defaults_match_keras_where_one_default_exists():
+    import inspect
+
+    import keras
+    ours = inspect.signature(ScheduleExplorer).parameters
+    for cls in (keras.optimizers.schedules.ExponentialDecay, keras.optimizers.schedules.InverseTimeDecay):
+        assert ours["staircase"].default == inspect.signature(cls).parameters["staircase"].default is False
+    # the end rate serves two Keras schedules whose defaults differ; the explorer's 0 is CosineDecay's
+    assert inspect.signature(keras.optimizers.schedules.CosineDecay).parameters["alpha"].default == 0.0
+    assert inspect.signature(keras.optimizers.schedules.PolynomialDecay).parameters[
+        "end_learning_rate"].default == 1e-4 != ours["end_learning_rate"].default == 0.0

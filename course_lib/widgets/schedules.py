@@ -280,7 +280,12 @@ def schedule_frame(problem: LeastSquaresProblem, name: str, initial_learning_rat
 
 
 class ScheduleExplorer:
-    """Controls for a schedule and its parameters; the rate curve and the loss curve it gives."""
+    """Controls for a schedule and its parameters; the rate curve and the loss curve it gives.
+
+    Defaults: ``staircase=False`` as in Keras. The end rate feeds two Keras schedules whose
+    defaults differ (``PolynomialDecay``'s ``end_learning_rate=1e-4``, ``CosineDecay``'s
+    ``alpha=0``): the explorer starts at 0, a decay to zero, as the textbook draws it.
+    """
 
     LOSS_LIMITS = (1e-4, 1e2)
 
