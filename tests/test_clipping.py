@@ -329,3 +329,48 @@ def test_tensorflow_twin_refuses_what_tensorflow_gets_wrong():
     with pytest.raises(ValueError, match="clip_norm must be at most"):
         tf_clipping.clip_by_global_norm([np.array([3.0, 4.0])], 1e308, dtype="float64")
     np.testing.assert_array_equal(clip_by_global_norm([np.array([3.0, 4.0])], 1e308)[0][0], [3.0, 4.0])
+
+
+# --- exact messages and small contracts (each kills a planted bug mutmut found) ---------------
+
+def test_messages_name_the_argument_exactly():
+    with pytest.raises(TypeError, match=r"^grads must hold real numbers, got booleans: array\(\[ True\]\)$"):
+        clip_by_norm(np.array([True]), 1.0)
+    with pytest.raises(ValueError, match="^grads must not be empty, got an empty dict$"):
+        clip_by_norm({}, 1.0)
+    with pytest.raises(ValueError, match="^grads must not be empty, got an empty tuple$"):
+        clip_by_value((), -1.0, 1.0)
+    with pytest.raises(ValueError, match="^at most one of clipvalue, clipnorm, global_clipnorm may be set, "
+                                         "got clipnorm=1.0, global_clipnorm=2.0$"):
+        apply_keras_clipping([np.ones(1)], clipnorm=1.0, global_clipnorm=2.0)
+    for bad in (0.0, -1.0, "1"):
+        with pytest.raises(ValueError, match="^clip_norm must be a finite number > 0, got"):
+            clip_by_global_norm([np.ones(1)], bad)
+    with pytest.raises(ValueError, match="^clip_value_max must be a finite number, got 'a'"):
+        clip_by_value(np.ones(1), -1.0, "a")
+    with pytest.raises(ValueError, match="^clip_value_min must be a finite number, got None"):
+        clip_by_value(np.ones(1), None, 1.0)
+    # sqrt(2) * 1.5e308 = 0.575 * 2**1025
+    with pytest.raises(ValueError, match=r"exceeds float64's range \(~1\.8e308\): about 2\*\*1025;"):
+        global_norm(np.array([1.5e308, 1.5e308]))
+
+
+def test_equal_bounds_integers_and_empty_arrays():
+    np.testing.assert_array_equal(clip_by_value(np.array([-2.0, 0.0, 3.0]), 0.5, 0.5), [0.5, 0.5, 0.5])
+    for out in (clip_by_norm(np.array([3, 4]), 10.0), clip_by_value(np.array([3, 4]), 0, 10),
+                clip_by_global_norm([np.array([3, 4])], 10.0)[0][0]):
+        assert out.dtype == np.float64 and out.tolist() == [3.0, 4.0]
+    clipped = clip_by_norm([np.zeros(0), np.array([3.0, 4.0])], 1.0)
+    assert clipped[0].shape == (0,) and clipped[1].tolist() == pytest.approx([0.6, 0.8], rel=1e-15)
+    assert global_norm([np.zeros((0, 3)), np.zeros(2)]) == 0.0
+
+
+def test_no_numpy_warning_at_the_extremes():
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        clip_by_norm(np.array([3e200, 4e200]), 1.0)
+        clip_by_norm(np.array([3e-200, 4e-200]), 1e-210)
+        clip_by_norm(np.array([3.0, 4.0]), 1e-310)
+        clip_by_global_norm([np.array([1e300]), np.array([1e-300])], 1e-300)
+        global_norm(np.array([1e-170, 1e170]))
