@@ -233,7 +233,7 @@ def learning_curve_by_size(train_and_score: Callable[[np.ndarray], tuple[float, 
         for j, n in enumerate(counts):
             scores[:, r, j] = _pair_of_scores(train_and_score(order[:n]), n, r)
     train, val = scores
-    with np.errstate(over="ignore", invalid="ignore"):
+    with np.errstate(over="ignore"):  # an overflow is refused just below
         stats = train.mean(axis=0), train.std(axis=0), val.mean(axis=0), val.std(axis=0)
     if not all(np.all(np.isfinite(a)) for a in stats):
         raise ValueError("train_and_score returned scores too large to average in float64 (up to "
@@ -255,8 +255,8 @@ def _pair_of_scores(result: Any, n: int, repeat: int) -> tuple[float, float]:
     if len(pair) != 2:
         raise ValueError(f"train_and_score must return (train score, validation score), got "
                          f"{_show(result)}")
-    if not all(isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_)) and np.ndim(v) == 0
-               and np.isfinite(v) for v in pair):
+    if not all(isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_)) and np.isfinite(v)
+               for v in pair):
         raise ValueError(f"train_and_score must return two finite numbers (train score, validation "
                          f"score), got {_show(result)} for {n} samples (repeat {repeat})")
     return float(pair[0]), float(pair[1])

@@ -294,3 +294,119 @@ def test_result_dataclasses_check_their_fields():
                             (dict(val_mean=[np.nan, 1.0]), "^val_mean must contain only finite")]:
         with pytest.raises(ValueError, match=message):
             SizeCurves(**{**s, **change})
+
+
+# ---------------------------------------------------------------- what mutation testing found untested
+def _message(call):
+    with pytest.raises((TypeError, ValueError)) as info:
+        call()
+    return str(info.value)
+
+
+def test_overflow_and_inf_minus_inf_are_handled_without_warnings():
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match="too far apart"):
+            generalization_gap([-1e308], [1e308])
+        c = epoch_curves({"loss": [np.inf, 1.0], "val_loss": [np.inf, 2.0]})     # inf - inf: no warning
+        assert np.isnan(c.gap[0]) and c.gap[1] == 1.0
+        with pytest.raises(ValueError, match="too large to average"):
+            learning_curve_by_size(lambda idx: (1e308, 1.0), [1, 2], n_available=2, repeats=2,
+                                   rng=np.random.default_rng(0))
+
+
+@pytest.mark.parametrize("call, text", [
+    (lambda: epoch_curves([1.0]), "history must be a mapping of log names to per-epoch values (or have one as "
+                                  ".history, like keras.callbacks.History), got list"),
+    (lambda: epoch_curves({}), "metric 'loss' needs 'loss' in the history; available: none (validation "
+                               "curves need validation data)"),
+    (lambda: epoch_curves({"b": [1.0], "a": [1.0]}), "metric 'loss' needs 'loss' in the history; available: "
+                                                     "a, b (validation curves need validation data)"),
+    (lambda: epoch_curves({"loss": [1.0], "val_loss": [1.0]}, metric=3), "metric must be a log name such as "
+                                                                         "'loss' or 'accuracy' (a str), got int"),
+    (lambda: epoch_curves({"loss": [1.0], "val_loss": [np.nan]}), "history['val_loss'] has no finite value "
+                                                                  "(every epoch is nan or inf, the run diverged): "
+                                                                  "there is no best epoch to report"),
+    (lambda: generalization_gap([1.0, 2.0], [1.0]), "train and val must have the same shape, got (2,) and (1,)"),
+    (lambda: generalization_gap(1.0, [1.0]), "train must have 1 or 2 dimension(s), got shape ()"),
+    (lambda: generalization_gap([1.0], np.ones((1, 1, 1))), "val must have 1 or 2 dimension(s), got shape (1, 1, 1)"),
+    (lambda: learning_curve_by_size(lambda idx: (0.0, 0.0), [[1, 2]], n_available=2, rng=np.random.default_rng(0)),
+     "sizes must have 1 dimension(s), got shape (1, 2)"),
+    (lambda: learning_curve_by_size(lambda idx: (0.0, 0.0), [1], n_available=2, rng=None),
+     "rng must be a numpy Generator (np.random.default_rng(seed)), got NoneType"),
+    (lambda: learning_curve_by_size(lambda idx: (0.0, np.nan), [1, 2], n_available=2, rng=np.random.default_rng(0)),
+     "train_and_score must return two finite numbers (train score, validation score), got (0.0, nan) for 1 "
+     "samples (repeat 0)"),
+    (lambda: learning_curve_by_size(lambda idx: [0.0], [1], n_available=2, rng=np.random.default_rng(0)),
+     "train_and_score must return (train score, validation score), got [0.0]"),
+    (lambda: learning_curve_by_size(lambda idx: (-1e308, 1e308), [1], n_available=2, rng=np.random.default_rng(0)),
+     "train_and_score returned training and validation scores too far apart: their gap overflows float64"),
+])
+def test_messages_in_full(call, text):
+    assert _message(call) == text
+
+
+def test_an_error_inside_train_and_score_is_not_hidden():
+    with pytest.raises(ZeroDivisionError):         # the learner's own bug, with its own traceback
+        learning_curve_by_size(lambda idx: (0.0, 1.0 / (len(idx) - 2)), [1, 2], n_available=2,
+                               rng=np.random.default_rng(0))
+
+
+def test_the_repeat_and_size_of_a_bad_score_are_named():
+    calls = []
+
+    def scorer(idx):
+        calls.append(len(idx))
+        return (0.0, np.inf) if len(calls) == 5 else (0.0, 1.0)   # the 2nd size of the 2nd repeat
+
+    message = _message(lambda: learning_curve_by_size(scorer, [1, 3, 4], n_available=4, repeats=2,
+                                                      rng=np.random.default_rng(0)))
+    assert message.endswith("got (0.0, inf) for 3 samples (repeat 1)")
+
+
+@pytest.mark.parametrize("sizes, shown", [
+    ([0, 1, 2, 3, 4, 5, 6, 7], "[0, 1, 2, 3, 4, 5, 6, 7]"),            # 8 values: all shown
+    ([0, 1, 2, 3, 4, 5, 6, 7, 8], "[0, 1, 2, 3, 4, 5, 6, 7, ...]"),    # 9: the first 8 and "..."
+    ([2.5], "[2.5]"),
+])
+def test_bad_sizes_are_shown_briefly(sizes, shown):
+    message = _message(lambda: learning_curve_by_size(lambda idx: (0.0, 0.0), sizes, n_available=10,
+                                                      rng=np.random.default_rng(0)))
+    assert message == f"sizes must be integers in 1..10 (n_available), got {shown}"
+    message = _message(lambda: learning_curve_by_size(lambda idx: (0.0, 0.0), [3, 2], n_available=10,
+                                                      rng=np.random.default_rng(0)))
+    assert message == "sizes must be strictly increasing, got [3, 2]"
+
+
+def test_epoch_curves_mode_max_explicitly():
+    c = epoch_curves({"loss": [1.0, 2.0, 3.0], "val_loss": [1.0, 3.0, 2.0]}, mode="max")
+    assert c.best_epoch == 1 and c.gap.tolist() == [0.0, -1.0, 1.0]
+
+
+def test_epoch_curves_record_converts_and_names_its_fields():
+    from course_lib.curves import EpochCurves, SizeCurves
+
+    c = EpochCurves("loss", [0.0, 1.0], [1.0, 2.0], [1.0, 0.5], [0.0, -1.5], np.int64(1))
+    assert isinstance(c.epochs, np.ndarray) and c.epochs.dtype == np.int64 and c.epochs.tolist() == [0, 1]
+    assert type(c.best_epoch) is int and c.best_epoch == 1
+    assert isinstance(c.train, np.ndarray) and c.train.dtype == np.float64
+    fields = dict(metric="loss", epochs=[0, 1], train=[1.0, 2.0], val=[1.0, 0.5], gap=[0.0, -1.5], best_epoch=1)
+    for change, text in [
+        (dict(epochs=[[0, 1]]), "epochs must have 1 dimension(s), got shape (1, 2)"),
+        (dict(epochs=[0.5, 1.0]), "epochs must contain only integers, got [0.5, 1.0]"),
+        (dict(epochs=[1, 2]), "epochs must be 0, 1, ..., 1, got [1, 2]..."),
+        (dict(epochs=[0, 1, 2, 3, 4, 6]), "epochs must be 0, 1, ..., 5, got [0, 1, 2, 3, 4]..."),
+        (dict(metric=5), "metric must be a log name (str), got int"),
+    ]:
+        assert _message(lambda: EpochCurves(**{**fields, **change})) == text
+    s = dict(sizes=[1, 2], train_scores=[[0.0, 0.0]], val_scores=[[1.0, 1.0]], train_mean=[0.0, 0.0],
+             train_std=[0.0, 0.0], val_mean=[1.0, 1.0], val_std=[0.0, 0.0], gap=[1.0, 1.0])
+    for change, text in [
+        (dict(train_scores=[0.0, 0.0]), "train_scores must have 2 dimension(s), got shape (2,)"),
+        (dict(val_scores=[[[1.0, 1.0]]]), "val_scores must have 2 dimension(s), got shape (1, 1, 2)"),
+        (dict(train_mean=[[0.0, 0.0]]), "train_mean must have 1 dimension(s), got shape (1, 2)"),
+        (dict(gap=[[1.0, 1.0]]), "gap must have 1 dimension(s), got shape (1, 2)"),
+        (dict(val_std=None), "val_std must be numeric (an array of real numbers), got None"),
+    ]:
+        assert _message(lambda: SizeCurves(**{**s, **change})) == text
