@@ -4,7 +4,6 @@ short Feedback (never an exception), and messages read as the tail of "✗ Not y
 import importlib
 import inspect
 import itertools
-import math
 import re
 
 import numpy as np
