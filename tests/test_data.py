@@ -4,7 +4,6 @@ from __future__ import annotations
 import hashlib
 import re
 import shutil
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,13 +14,13 @@ from course_lib import data
 from course_lib.data import (DataFileError, Standardizer, load_breast_cancer, load_diabetes,
                              load_digits, load_mnist_if_cached, standardize, train_val_test_split)
 
-ROOT = Path(__file__).resolve().parents[1]
+DATA = data.DATA_DIR  # the repo's data/, or COURSE_DATA_DIR (as the mutation runs set it)
 
 
 def test_recorded_checksums_match_files_and_data_readme():
-    readme = (ROOT / "data" / "README.md").read_text()
+    readme = (DATA / "README.md").read_text()
     for name, (digest, _, _) in data.FILES.items():
-        assert hashlib.sha256((ROOT / "data" / name).read_bytes()).hexdigest() == digest
+        assert hashlib.sha256((DATA / name).read_bytes()).hexdigest() == digest
         assert re.search(rf"`{re.escape(name)}`.*`{digest}`", readme), f"{name} missing in data/README.md"
 
 
@@ -38,7 +37,7 @@ def test_shapes_and_labels_are_those_of_the_published_datasets():
 @pytest.fixture
 def data_copy(tmp_path, monkeypatch):
     for name in data.FILES:
-        shutil.copy(ROOT / "data" / name, tmp_path / name)
+        shutil.copy(DATA / name, tmp_path / name)
     monkeypatch.setattr(data, "DATA_DIR", tmp_path)
     return tmp_path
 
