@@ -485,3 +485,31 @@ def test_regularizer_defaults_are_keras_defaults():
         mine, keras_sig = inspect.signature(ours).parameters, inspect.signature(theirs).parameters
         for name in names:
             assert mine[name].default == keras_sig[name].default, (ours.__name__, name)
+
+
+# ---------------------------------------------------------------- exact messages and boundaries
+def test_messages_and_boundaries_exactly():
+    tiny = np.finfo(np.float64).tiny            # the smallest normal number keeps its sign
+    np.testing.assert_array_equal(L1(1.0).gradient([tiny, -tiny, np.nextafter(tiny, 0)]), [1.0, -1.0, 0.0])
+    with pytest.raises(ValueError, match=r"^w must not contain nan; found 2 nan$"):
+        L1(0.0).penalty([np.nan, np.nan, 1.0])             # nan is refused even with a zero factor
+    with pytest.raises(ValueError, match=r"^w must contain only finite values here \(the result would be "
+                                         r"infinite\); found 1 inf$"):
+        L2(0.5).penalty([np.inf, 1.0])
+    with pytest.raises(TypeError, match=r"^w must hold real numbers, got booleans: \[True\]$"):
+        L2(0.5).gradient([True])
+    with pytest.raises(ValueError, match=r"^the penalty l1 \* sum\(\|w\|\) exceeds float64's range \(~1\.8e308\) "
+                                         r"for l1=4\.0 and w with \|w\| up to 1e\+308: w must be smaller$"):
+        L1(4.0).penalty([1e308])
+    with pytest.raises(ValueError, match=r"^the penalty l1 \* sum\(\|w\|\) \+ l2 \* sum\(w\*\*2\) exceeds "
+                                         r"float64's range for l1=0\.5, l2=5e-309"):
+        L1L2(0.5, 5e-309).penalty([1e308, 1e308])          # each term (1e308) fits, their sum does not
+    with pytest.raises(ValueError, match=r"^the gradient 2 \* l2 \* w exceeds float64's range for l2=1\.0 "
+                                         r"and \|w\| up to 1e\+308: w must be smaller$"):
+        L1L2(0.0, 1.0).gradient([1e308, 1.0])
+    # just below the limits: exact
+    assert L1(1.0).penalty([1e308, 7e307]) == pytest.approx(1.7e308, rel=1e-15)
+    np.testing.assert_array_equal(L2(0.5).gradient([1e308]), [1e308])
+    assert ProximalL1(0.5).prox([3.0, -0.5], learning_rate=1.0).tolist() == [2.5, -0.0]
+    with pytest.raises(ValueError, match="^learning_rate must be a finite number >= 0, got -1"):
+        ProximalL1(0.5).prox([1.0], learning_rate=-1)
