@@ -362,3 +362,34 @@ def test_a_hand_made_schedule_with_a_bad_rule_says_so(rule, message):
         Schedule("mine", (), rule)(np.arange(3))
     with pytest.raises(TypeError, match="^rule must be callable"):
         Schedule("mine", (), 0.1)
+
+
+def test_limits_and_messages_exactly():
+    from course_lib.schedules import MAX_BOUNDARIES, Schedule
+    assert exponential_decay(0.1, 2**53, 0.5).config["decay_steps"] == 2**53          # the limit itself
+    assert piecewise_constant([0, 2**53], [0.3, 0.2, 0.1])(2**53) == 0.2
+    assert cosine_decay(0.0, 10, warmup_target=0.1, warmup_steps=2**53)(2**52) == pytest.approx(0.05, rel=1e-15)
+    with pytest.raises(ValueError, match=r"^warmup_steps must be an integer >= 0 and <= 9007199254740992, got "):
+        cosine_decay(0.1, 10, warmup_steps=2**53 + 1)
+    n = MAX_BOUNDARIES
+    many = piecewise_constant(list(range(n)), [1.0] * (n + 1))
+    assert many(n + 5) == 1.0
+    with pytest.raises(ValueError, match=f"^boundaries must hold at most {n + 1} integers"):
+        piecewise_constant(list(range(n + 2)), [1.0] * (n + 3))
+    with pytest.raises(ValueError, match=r"^boundaries must be a list of integers, got an array of shape \(1, 2\)$"):
+        piecewise_constant(np.array([[1, 2]]), [0.3, 0.2, 0.1])
+    assert piecewise_constant(np.array([1, 2]), np.array([0.3, 0.2, 0.1]))(2) == 0.2   # 1-d arrays are lists
+    with pytest.raises(ValueError, match=r"^step must be >= 0, got -0\.5$"):
+        constant(0.1)(np.array([0.0, -0.5]))
+    assert constant(0.1)(0) == 0.1 and constant(0.1)(np.array([0.0])).tolist() == [0.1]
+    zero = Schedule("zero", (), lambda t: np.zeros_like(t))          # a rate of 0 is allowed
+    assert zero(3) == 0.0
+    with pytest.raises(ValueError, match=r"^zero\(\) gives a negative learning rate at step 2: its rule must "
+                                         r"return rates >= 0$"):
+        Schedule("zero", (), lambda t: -(t == 2).astype(float))(np.arange(4))
+    with pytest.raises(TypeError, match=r"^step must be a number or an array of numbers, got booleans: True$"):
+        constant(0.1)(True)
+    with pytest.raises(TypeError, match="^name must be a schedule's name"):
+        Schedule("not a name", (), lambda t: t)
+    with pytest.raises(TypeError, match=r"^arguments must be a tuple of \(name, value\) pairs"):
+        Schedule("x", (("a",),), lambda t: t)
