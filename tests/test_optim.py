@@ -402,3 +402,14 @@ def test_update_messages_name_the_state_and_the_overflow():
 def test_plain_sgd_state_has_no_velocity():
     _, state = SGD().update({"w": np.ones(1)}, SGD().init({"w": np.ones(1)}), {"w": np.ones(1)}, 0.1)
     assert state.velocity == {} and state.iterations == 1
+
+
+def test_the_last_mutants():
+    import warnings
+    assert SGD().init({"w": np.ones(2)}).velocity == {}          # Keras: no slot without momentum
+    with pytest.raises(TypeError, match=r"^state must be the SGDState made by SGD\.init\(params\), got 3$"):
+        SGD().update({"w": np.ones(1)}, 3, {"w": np.ones(1)}, 0.1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")   # inf / inf inside Adam's step: refused, not a numpy warning
+        with pytest.raises(ValueError, match="^Adam.update overflowed float64"):
+            Adam().update({"w": np.array([1e308])}, Adam().init({"w": np.ones(1)}), {"w": np.ones(1)}, 1e308)
