@@ -196,8 +196,9 @@ def blas() -> str:
         info = [i for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
     except ImportError:
         return "BLAS unknown"
-    return ", ".join(f"{i['internal_api']} {i.get('architecture') or ''} ({i['num_threads']} threads)"
-                     for i in info) or "BLAS unknown"
+    return ", ".join(dict.fromkeys(  # numpy's and scipy's OpenBLAS usually agree: name it once
+        f"{i['internal_api']} {i.get('architecture') or ''} ({i['num_threads']} threads)" for i in info)) \
+        or "BLAS unknown"
 
 
 if __name__ == "__main__":
