@@ -304,3 +304,105 @@ def test_mnist_loader_checks_its_path(tmp_path):
         load_mnist_if_cached(str(tmp_path / "other.npz"))
     with pytest.raises(FileNotFoundError, match="^no MNIST cache at path"):
         load_mnist_if_cached(tmp_path)                                # a directory is no file
+
+
+# ---------------------------------------------------------------- what mutation testing found untested
+def _message(call):
+    with pytest.raises((TypeError, ValueError, OSError)) as info:
+        call()
+    return str(info.value)
+
+
+def test_loaders_name_targets_and_keep_label_dtypes():
+    assert load_diabetes().target_name == "progression" and load_diabetes().feature_names[-1] == "s6"
+    cancer, digits = load_breast_cancer(), load_digits()
+    assert cancer.y.dtype == np.int64 and digits.y.dtype == np.int64
+    assert len(cancer.feature_names) == 30 and len(digits.feature_names) == 64
+    assert cancer.target_name != cancer.feature_names[-1] and digits.target_name != digits.feature_names[-1]
+
+
+def test_mnist_default_path_is_the_keras_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    with pytest.raises(FileNotFoundError) as info:
+        load_mnist_if_cached()
+    want = tmp_path / ".keras" / "datasets" / "mnist.npz"
+    assert str(info.value) == (f"no MNIST cache at path {str(want)!r}; this course never downloads data. "
+                               "Use course_lib.data.load_digits() (the offline stand-in).")
+    want.parent.mkdir(parents=True)
+    np.savez(want, x_train=np.zeros((3, 28, 28), np.uint8), y_train=np.zeros(3), x_test=np.zeros((1, 28, 28)),
+             y_test=np.zeros(1))
+    assert [a.shape[0] for a in load_mnist_if_cached()] == [3, 3, 1, 1]
+    assert load_mnist_if_cached(None)[0].shape == (3, 28, 28)
+
+
+def test_mnist_messages_in_full(tmp_path):
+    assert _message(lambda: load_mnist_if_cached(3)) == "path must be a file path (str or os.PathLike) or None, got 3"
+    np.savez(tmp_path / "other.npz", x=np.zeros(2))
+    text = _message(lambda: load_mnist_if_cached(tmp_path / "other.npz"))
+    assert text.startswith(f"path {str(tmp_path / 'other.npz')!r} is not a Keras mnist.npz archive with arrays "
+                           "x_train, y_train, x_test, y_test (KeyError: ")
+    assert text.endswith(")") and len(text) < 300
+
+
+@pytest.mark.parametrize("kwargs, text", [
+    (dict(X=np.zeros(10)), "X must have 2 dimension(s), got shape (10,)"),
+    (dict(y=np.zeros((10, 1))), "y must have 1 dimension(s), got shape (10, 1)"),
+    (dict(val_fraction=1.0), "val_fraction must be a finite number >= 0 and < 1, got 1.0"),
+    (dict(val_fraction=-0.1), "val_fraction must be a finite number >= 0 and < 1, got -0.1"),
+    (dict(test_fraction=1.5), "test_fraction must be a finite number >= 0 and < 1, got 1.5"),
+    (dict(test_fraction=-0.1), "test_fraction must be a finite number >= 0 and < 1, got -0.1"),
+    (dict(val_fraction=0.5, test_fraction=0.5), "val_fraction + test_fraction must be < 1, got 1.0"),
+    (dict(val_fraction=0.75, test_fraction=0.5), "val_fraction + test_fraction must be < 1, got 1.25"),
+    (dict(seed=-1), "seed must be an integer >= 0, got -1"),
+    (dict(y=np.linspace(0, 1, 10), stratify=True), "y must hold integer class labels when stratify=True "
+                                                   "(stratifying continuous targets would make one group per value)"),
+])
+def test_split_messages_in_full(kwargs, text):
+    args = {"X": np.zeros((10, 2)), "y": np.zeros(10), **kwargs}
+    assert _message(lambda: train_val_test_split(**args)) == text
+
+
+def test_split_empty_training_part_message_and_defaults():
+    text = _message(lambda: train_val_test_split(np.zeros((2, 1)), np.zeros(2), val_fraction=0.5, test_fraction=0.45))
+    assert text == "the training part is empty with 2 samples; lower val_fraction or test_fraction"
+    X, y = np.arange(40.0).reshape(20, 2), np.arange(20)
+    default, seed0 = train_val_test_split(X, y), train_val_test_split(X, y, seed=0, val_fraction=0.2,
+                                                                      test_fraction=0.2, stratify=False)
+    assert np.array_equal(default.y_val, seed0.y_val) and np.array_equal(default.y_test, seed0.y_test)
+    assert len(default.y_val) == len(default.y_test) == 4
+    assert default.y_train.dtype == np.float64                      # labels become ints only when stratified
+    assert train_val_test_split(X, y, stratify=True).y_train.dtype == np.int64
+
+
+def test_standardizer_fit_per_column_where_it_must_rescale():
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                              # no overflow warning leaks out
+        s = Standardizer.fit([[3e-300, 1e300], [1e-300, -3e300]])   # underflow in one, overflow in the other
+        with pytest.raises(ValueError, match="^X is too far from the training data"):
+            Standardizer.fit([[1e-300], [-1e-300]]).transform([[1e10]])
+    np.testing.assert_allclose(s.mean, [2e-300, -1e300], rtol=1e-14)
+    np.testing.assert_allclose(s.std, [1e-300, 2e300], rtol=1e-14)
+    mixed = Standardizer.fit([[0.0, 0.0], [0.0, 1.0]])             # a constant zero column beside a normal one
+    assert mixed.mean.tolist() == [0.0, 0.5] and mixed.std.tolist() == [1.0, 0.5]
+
+
+def test_records_convert_and_check_their_fields():
+    d = data.Dataset([[1.0, 2.0]], [1], ["a", "b"], "t")
+    assert isinstance(d.X, np.ndarray) and isinstance(d.y, np.ndarray) and d.feature_names == ("a", "b")
+    s = Standardizer([1.0], [2.0])
+    assert isinstance(s.mean, np.ndarray) and isinstance(s.std, np.ndarray)
+    for call, text in [
+        (lambda: data.Dataset(np.zeros((1, 2)), [[1]], ("a", "b"), "t"), "y must have 1 dimension(s), got shape (1, 1)"),
+        (lambda: data.Dataset(np.zeros((1, 2)), [1], 5, "t"), "feature_names must be 2 strings (one per column of X), got 5"),
+        (lambda: data.Dataset(np.zeros((1, 2)), [1], ("a", "b"), 5), "target_name must be a str, got 5"),
+        (lambda: Standardizer([[1.0]], [1.0]), "mean must have 1 dimension(s), got shape (1, 1)"),
+        (lambda: Standardizer([1.0], [[1.0]]), "std must have 1 dimension(s), got shape (1, 1)"),
+        (lambda: Standardizer([1.0, 1.0], [1.0, 0.0]), "std must be > 0 for every feature, got [1.0, 0.0]"),
+        (lambda: standardize(3), "split must be a Split (from train_val_test_split), got int"),
+        (lambda: data.Split(np.zeros(2), np.zeros(2), np.zeros((0, 2)), np.zeros(0), np.zeros((0, 2)), np.zeros(0)),
+         "X_train must have 2 dimension(s), got shape (2,)"),
+        (lambda: data.Split(np.zeros((2, 1)), np.zeros((2, 1)), np.zeros((0, 1)), np.zeros(0), np.zeros((0, 1)),
+                            np.zeros(0)), "y_train must have 1 dimension(s), got shape (2, 1)"),
+    ]:
+        assert _message(call) == text
