@@ -34,8 +34,8 @@ __all__ = ["EarlyStopping", "StopPoint", "early_stopping_point"]
 class _Rule:
     """Keras's stopping decision, one monitored value at a time (no weights, no logs)."""
 
-    def __init__(self, monitor: str = "val_loss", min_delta: float = 0.0, patience: int = 0,
-                 mode: str = "auto", baseline: float | None = None, start_from_epoch: int = 0) -> None:
+    def __init__(self, monitor: str, min_delta: float, patience: int, mode: str, baseline: float | None,
+                 start_from_epoch: int) -> None:
         if not isinstance(monitor, str) or not monitor:
             raise ValueError(f"monitor must be a non-empty log name such as 'val_loss', got {monitor!r}")
         self.monitor = monitor

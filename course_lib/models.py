@@ -330,7 +330,9 @@ def softmax(z: np.ndarray) -> np.ndarray:
     >>> softmax(np.array([[1000.0, 1000.0]])).tolist()
     [[0.5, 0.5]]
     """
-    return _softmax(_float_array("z", z, ndim=(1, 2, 3)))
+    z = _float_array("z", z, ndim=(1, 2, 3))
+    with np.errstate(over="ignore"):  # z - max z may reach -inf (a spread beyond float range): exp gives 0
+        return _softmax(z)
 
 
 def _check_size(model) -> None:

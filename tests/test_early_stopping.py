@@ -462,3 +462,68 @@ def test_step_takes_numbers_of_any_kind():
     stopper = EarlyStopping(patience=0)
     assert stopper.step(0, np.array(1.0)) == "improved" and stopper.step(1, np.float32(1.0)) == "stop"
     assert EarlyStopping().step(0, 1) == "improved" and EarlyStopping().step(0, np.array([0.5])) == "improved"
+
+
+def test_defaults_are_keras_documented_defaults_without_tensorflow():
+    # Keras's documented signature: EarlyStopping(monitor="val_loss", min_delta=0, patience=0,
+    # mode="auto", baseline=None, restore_best_weights=False, start_from_epoch=0)
+    import inspect
+    want = {"monitor": "val_loss", "min_delta": 0, "patience": 0, "mode": "auto", "baseline": None,
+            "restore_best_weights": False, "start_from_epoch": 0}
+    for f in (EarlyStopping, early_stopping_point):
+        assert {k: p.default for k, p in inspect.signature(f).parameters.items() if k in want} == want
+    s = EarlyStopping()
+    assert (s.monitor, s.min_delta, s.patience, s.mode, s.baseline, s.restore_best_weights, s.start_from_epoch,
+            s.best_weights, s.reason) == ("val_loss", 0.0, 0, "min", None, False, 0, None, "not started")
+
+
+def test_beating_the_baseline_restarts_the_wait():
+    # e0 1.0 improves but not below 0.5 (wait 1); e1 0.4 beats both: wait 0; e2, e3 wait 1, 2 -> stop at 3
+    point = early_stopping_point([1.0, 0.4, 0.45, 0.46, 0.47], patience=2, baseline=0.5)
+    assert (point.stop_epoch, point.best_epoch) == (3, 1) and "never beat" not in point.reason
+    assert "did not improve on 0.4 (epoch 1)" in point.reason
+
+
+def test_step_outcomes_and_epoch_zero_never_stops():
+    rule = EarlyStopping(patience=0, start_from_epoch=1)
+    assert [rule.step(0, 1.0), rule.step(1, 1.0), rule.step(2, 1.0)] == ["skipped", "improved", "stop"]
+    rule = EarlyStopping(patience=2)
+    assert [rule.step(0, 1.0), rule.step(1, 2.0), rule.step(2, 2.0)] == ["improved", "waiting", "stop"]
+    again = EarlyStopping(patience=0)
+    assert [again.step(0, 1.0), again.step(0, 2.0)] == ["improved", "waiting"]   # Keras: `epoch > 0`
+    with pytest.raises(ValueError, match="^epoch must be an integer >= 0, got -1"):
+        again.step(-1, 1.0)
+
+
+def test_restore_without_any_epoch_changes_nothing_and_reason_keeps_its_start():
+    stopper, state = EarlyStopping(restore_best_weights=True), SimpleNamespace(params={"W": np.ones(2)})
+    stopper.on_train_end(state)
+    assert state.params["W"].tolist() == [1.0, 1.0] and stopper.reason.startswith("not stopped")
+    _, stopper, _ = _run([0.5, 0.6, 0.7], patience=5, restore_best_weights=True)
+    assert stopper.reason.startswith("not stopped: val_loss best 0.5 at epoch 0")
+    assert stopper.reason.endswith("; restored the weights of epoch 0")
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    (dict(stop_epoch=-1), ValueError, "^stop_epoch must be an integer >= 0, got -1"),
+    (dict(best_epoch=1.5), ValueError, "^best_epoch must be an integer >= 0, got 1.5"),
+    (dict(best="0.7"), TypeError, "^best must be a number .*got '0.7'"),
+    (dict(epochs_run=-1), ValueError, "^epochs_run must be an integer >= 0, got -1"),
+    (dict(reason=3), TypeError, "^reason must be a string, got 3"),
+])
+def test_stop_point_checks_its_fields(kwargs, error, message):
+    fields = dict(stop_epoch=3, best_epoch=1, best=0.7, epochs_run=4, reason="stopped") | kwargs
+    with pytest.raises(error, match=message):
+        StopPoint(**fields)
+    assert StopPoint(None, None, None, 0, "").epochs_run == 0
+
+
+def test_error_messages_show_what_was_given():
+    stopper = EarlyStopping(restore_best_weights=True)
+    with pytest.raises(TypeError, match="with stop_training and params, got 'state'$"):
+        stopper.on_epoch_end(0, {"val_loss": 1.0}, "state")
+    with pytest.raises(TypeError, match=r"^state.params must be a dict of arrays, got \[1.0\]"):
+        stopper.on_epoch_end(0, {"val_loss": 1.0}, SimpleNamespace(stop_training=False, params=[1.0]))
+    stopper.on_epoch_end(0, {"val_loss": 1.0}, SimpleNamespace(stop_training=False, params={"W": np.ones(2)}))
+    with pytest.raises(TypeError, match="with params, got 'state'$"):
+        stopper.on_train_end("state")

@@ -81,3 +81,15 @@ def test_agrees_with_keras_monitor_op(current, reference, min_delta, mode):
     shifted = current - min_delta if mode == "max" else current + min_delta
     keras_op = ops.greater if mode == "max" else ops.less
     assert improves(current, reference, min_delta, mode) == bool(keras_op(shifted, reference))
+
+
+def test_monitored_value_messages_and_huge_integers():
+    from course_lib._monitor import check_monitored, monitored_value
+    assert check_monitored("v", 10**400) == math.inf and check_monitored("v", -(10**400)) == -math.inf
+    assert check_monitored("v", np.array([3], dtype=np.int64)) == 3.0
+    with pytest.raises(TypeError, match=r"got 'abc'$"):
+        check_monitored("v", "abc")
+    with pytest.raises(TypeError, match=r"^logs must be a dict .*got \[1.0\]$"):
+        monitored_value("val_loss", 0, [1.0])
+    with pytest.raises(ValueError, match=r"^monitor 'val_loss' is not in the logs; available: none "):
+        monitored_value("val_loss", 0, {})

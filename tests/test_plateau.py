@@ -336,3 +336,32 @@ def test_update_takes_numbers_of_any_kind_and_zero_rates():
     assert plateau.update(np.array(1.0), 0.1) == 0.1 and plateau.best == 1.0   # a 0-d array
     assert plateau.update(np.float32(1.0), 0) == 0                             # a rate of 0 stays 0
     assert plateau.update(2, np.float64(0.5)) == float(np.float32(0.05))       # ints; reduced in float32
+
+
+def test_defaults_are_keras_documented_defaults_without_tensorflow():
+    # Keras's documented signature: ReduceLROnPlateau(monitor="val_loss", factor=0.1, patience=10,
+    # verbose=0, mode="auto", min_delta=1e-4, cooldown=0, min_lr=0.0)
+    p = ReduceLROnPlateau()
+    assert (p.monitor, p.factor, p.patience, p.mode, p.min_delta, p.cooldown, p.min_lr) == \
+        ("val_loss", 0.1, 10, "min", 1e-4, 0, 0.0)
+
+
+def test_rates_beyond_float32_range_are_refused_everywhere():
+    big = 1e39   # Keras's float32 variable would hold inf
+    for call, message in [(lambda: plateau_learning_rates([1.0], big), "^initial_learning_rate must be"),
+                          (lambda: ReduceLROnPlateau(min_lr=big), "^min_lr must be a finite number >= 0 and <= 3.4"),
+                          (lambda: ReduceLROnPlateau().update(1.0, big), "^learning_rate must be"),
+                          (lambda: ReduceLROnPlateau().on_epoch_end(0, {"val_loss": 1.0},
+                                                                    SimpleNamespace(learning_rate=big)),
+                           "^state.learning_rate must be a finite number >= 0 and <= 3.4")]:
+        with pytest.raises(ValueError, match=message):
+            call()
+    with pytest.raises(ValueError, match="^cooldown must be an integer >= 0, got -1"):
+        ReduceLROnPlateau(cooldown=-1)
+    with pytest.raises(TypeError, match="with a learning_rate, got 'state'$"):
+        ReduceLROnPlateau().on_epoch_end(0, {"val_loss": 1.0}, "state")
+
+
+def test_an_empty_curve_replays_to_empty_arrays():
+    lrs, cuts = plateau_learning_rates([], 0.1)
+    assert lrs.shape == (0,) and cuts.shape == (0,)
