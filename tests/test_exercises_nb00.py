@@ -53,9 +53,10 @@ def test_glossary_missing_terms_and_wrong_shapes():
     feedback = check_glossary({k: v for k, v in RIGHT.items() if k not in ("学习率", "早停")})
     assert feedback.ok is False and feedback.message == "missing 早停, 学习率; give all five terms."
     assert check_glossary({}).message.startswith("missing 早停, 正则化, 随机梯度下降, 学习率, 泛化误差")
-    for answer in (float("nan"), "early stopping", list(RIGHT.values()), 3):
+    for answer, kind in ((float("nan"), "float"), ("early stopping", "str"), (list(RIGHT.values()), "list"),
+                         (3, "int")):
         feedback = check_glossary(answer)
-        assert feedback.ok is False and "give a dict" in feedback.message, answer
+        assert feedback.ok is False and "give a dict" in feedback.message and f"got a {kind}." in feedback.message
     feedback = check_glossary(None)
     assert feedback.ok is False and feedback.message.startswith("no answer yet. Fill the dictionary")
 
