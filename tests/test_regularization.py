@@ -513,3 +513,18 @@ def test_messages_and_boundaries_exactly():
     assert ProximalL1(0.5).prox([3.0, -0.5], learning_rate=1.0).tolist() == [2.5, -0.0]
     with pytest.raises(ValueError, match="^learning_rate must be a finite number >= 0, got -1"):
         ProximalL1(0.5).prox([1.0], learning_rate=-1)
+
+
+def test_factors_become_floats_and_no_numpy_warning_on_overflow():
+    import warnings
+    for reg, name in ((L1(1), "l1"), (L2(np.float32(0.5)), "l2"), (L1L2(1, np.int64(2)), "l1"),
+                      (L1L2(1, np.int64(2)), "l2"), (ProximalL1(np.float64(0.25)), "l1")):
+        assert type(getattr(reg, name)) is float
+    with pytest.raises(ValueError, match="^w must contain only finite values"):
+        L1L2(0.5, 0.0).penalty([np.inf])          # one factor 0 does not make inf acceptable
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")             # overflow is handled (exact, or a clear error)
+        assert L1(0.5).penalty([1e308, 1e308]) == pytest.approx(1e308, rel=1e-15)
+        assert L2(1e-10).penalty([1e155]) == pytest.approx(1e300, rel=1e-15)
+        with pytest.raises(ValueError, match="^the gradient 2 \\* l2 \\* w exceeds"):
+            L2(1.0).gradient([1e308])
