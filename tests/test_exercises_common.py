@@ -247,3 +247,48 @@ def test_assert_reads_well_accepts_the_course_style():
     for message in ["all five terms match the glossary.", "(a) SGD minimizes the loss.", "0.2 is not it?",
                     "no answer yet. Give a number.", "λ = 1e-3 has the least validation error (MSE)."]:
         assert_reads_well(message)
+
+
+# ---- the helpers' own settings ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("call, lowest", [(lambda n: echo("x", limit=n), 10), (lambda n: as_text("x", limit=n), 1),
+                                          (lambda n: describe_error(ValueError("v"), limit=n), 10)])
+def test_limits_are_checked_at_their_lowest_value(call, lowest):
+    call(lowest)                                               # the lowest allowed works
+    for bad in (lowest - 1, 2.5, None, "60"):
+        with pytest.raises((ValueError, TypeError), match=r"^limit must be"):
+            call(bad)
+
+
+def test_limits_are_exact():
+    assert echo("abcdefgh", limit=10) == "'abcdefgh'"            # 10 characters: kept whole
+    assert echo("abcdefghi", limit=10) == "'abcdef..."           # 11: cut to 10
+    assert describe_error(ValueError("v" * 10), limit=10) == "ValueError: " + "v" * 10
+    assert describe_error(ValueError("v" * 11), limit=10) == "ValueError: " + "v" * 7 + "..."
+    assert as_number("0" * 100) == 0.0 and as_number("0" * 101) is None
+    assert as_letter("(   c    )", "abc") == "c" and as_letter("(    c    )", "abc") is None   # 10 / 11
+
+
+@pytest.mark.parametrize("letters", ["ABC", "", None, "a1", "a b", 3, ["a", "b"], "é"])
+def test_letters_are_checked(letters):
+    for call in (lambda: as_letter("a", letters), lambda: by_letter({"a": 1}, letters)):
+        with pytest.raises(TypeError, match=r"^letters must be a non-empty str of lower-case letters a-z, got "):
+            call()
+    assert as_letter("z", "z") == "z" and as_letter("a", "az") == "a"        # the ends of a-z
+
+
+def test_helper_errors_quote_what_was_given():
+    with pytest.raises(TypeError, match=r"^describe_error's exc must be an exception, got 'x'$"):
+        describe_error("x")
+    with pytest.raises(TypeError, match=r"hint must be a str, got 3$"):
+        not_answered(3)
+    with pytest.raises(TypeError, match=r"ok must be True or False, got 'yes'$"):
+        Feedback("yes", "m")
+    with pytest.raises(TypeError, match=r"message must be a str, got 3$"):
+        Feedback(True, 3)
+
+
+def test_by_letter_reads_at_most_100_keys():
+    answers = {f"note {i}": i for i in range(100)} | {"a": 1}
+    assert by_letter(answers, "a") == {}
+    assert by_letter(dict(list(answers.items())[1:]), "a") == {"a": 1}
