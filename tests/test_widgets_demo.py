@@ -102,3 +102,26 @@ def test_the_loss_axis_follows_the_curve_and_rescales_only_when_needed():
     assert demo.curve.get_ydata()[1] == 1e-300 and demo.frame.w[1] == 0.0
     assert demo.update() is demo.frame and demo.frame.status in demo.status.value
     assert "1a7f37" in demo.status.value                     # converging: green
+
+
+def test_parabola_frame_defaults_bounds_and_messages():
+    # mutation testing's survivors, each pinned: defaults 20 steps from w0 = 1
+    f = parabola_frame(0.25)
+    assert len(f.w) == 21 and f.w[0] == 1.0
+    # lr = 1 bounces: w = +-1 forever, its loss 1, not ok
+    f = parabola_frame(1.0, steps=3, w0=0.5)
+    assert f.w.tolist() == [0.5, -0.5, 0.5, -0.5] and f.loss.tolist() == [0.25] * 4 and f.ok is False
+    assert f.status == "bouncing between +w0 and -w0 forever (lr = 1)"
+    # overflow at the last step (factor ~ -2e100: w_2 = 4e200, w_2^2 overflows): stops after step 1
+    f = parabola_frame(1e100, steps=2)
+    assert len(f.w) == 2 and f.status.endswith("; w² overflowed float64 after step 1, the path stops there")
+    f = parabola_frame(1.5, steps=2)           # diverging without overflow: nothing appended
+    assert f.status == "diverging: |w| grows by a factor of 2 per step" and f.ok is False
+    assert len(parabola_frame(0.1, steps=1).w) == 2 and len(parabola_frame(0.1, steps=10_000).w) == 10_001
+    assert parabola_frame(0.1, steps=2, w0=-1e6).w[0] == -1e6 and parabola_frame(0.1, w0=1e6).w[0] == 1e6
+    for kwargs, message in [({"steps": 0}, "steps must be an integer >= 1 and <= 10000, got 0"),
+                            ({"steps": 10_001}, "steps must be an integer >= 1 and <= 10000"),
+                            ({"w0": 1e6 + 1}, "w0 must be a finite number >= -1000000.0 and <= 1000000.0"),
+                            ({"w0": -2e6}, "w0 must be"), ({"learning_rate": 0.0}, "learning_rate must be")]:
+        with pytest.raises(ValueError, match=f"^{message}"):
+            parabola_frame(**{"learning_rate": 0.1, **kwargs})
