@@ -238,3 +238,25 @@ def test_keras_named_defaults_match_keras():
     keras_default = inspect.signature(keras.callbacks.EarlyStopping).parameters["min_delta"].default
     assert EarlyStoppingExplorer(RUN).controls["min_delta"].value == keras_default == 0
     assert inspect.signature(EarlyStoppingExplorer).parameters["min_delta"].default == keras_default
+
+
+def test_stored_run_checks_every_curve_and_keeps_them_as_arrays():
+    train, vals, test = [1.0, 0.5, 0.4], {"a": [1.0, 0.6, 0.7]}, [1.0, 0.55, 0.6]
+    run = StoredRun(train, vals, test)
+    assert isinstance(run.train_loss, np.ndarray) and isinstance(run.test_loss, np.ndarray)
+    assert isinstance(run.val_loss["a"], np.ndarray) and run.epochs == 3
+    assert StoredRun([0.0, 1.0], {"a": [0.0, 1e300]}, [1.0, 0.0]).epochs == 2      # the edges are allowed
+    bad = [({"train_loss": [1.0]}, r"^train_loss must hold 2 to 2000 losses in \[0, 1e300\], not all 0, got 1"),
+           ({"train_loss": np.ones(2001)}, "^train_loss must hold 2 to 2000"),
+           ({"test_loss": [1.0, -0.1, 0.5]}, "^test_loss must hold"),
+           ({"test_loss": [0.0, 0.0, 0.0]}, "^test_loss must hold"),
+           ({"test_loss": [1.0, 2e300, 0.5]}, "^test_loss must hold"),
+           ({"val_loss": {"a": [1.0, float("nan"), 0.5]}}, r"^val_loss\['a'\] must contain only finite"),
+           ({"val_loss": {"a": [1.0, 0.5]}}, r"^every curve must have 3 epochs like train_loss, got test_loss 3, "
+                                             r"val_loss \[2\]"),
+           ({"val_loss": {3: [1.0, 0.5, 0.4]}}, "^val_loss's labels must be strings"),
+           ({"val_loss": []}, "^val_loss must be a non-empty dict")]
+    for change, message in bad:
+        args = {"train_loss": train, "val_loss": vals, "test_loss": test, **change}
+        with pytest.raises(ValueError, match=message):
+            StoredRun(**args)
