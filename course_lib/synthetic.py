@@ -124,9 +124,10 @@ class QuadraticBowl:
             raise ValueError(f"A must be a square matrix, got shape {A.shape}")
         if np.any(np.abs(A - A.T) > 1e-10 * np.abs(A).max()):
             raise ValueError("A must be symmetric (A == A.T up to rounding: 1e-10 of its largest entry)")
-        with np.errstate(all="ignore"):
-            ev = np.linalg.eigvalsh(A / 2 + A.T / 2)
-        if not (np.all(np.isfinite(ev)) and ev[0] > 0 and np.isfinite(ev[-1] / ev[0])):
+        ev = np.linalg.eigvalsh(A / 2 + A.T / 2)
+        with np.errstate(over="ignore"):  # a condition number beyond float64 is refused, not warned
+            ok = bool(np.all(np.isfinite(ev)) and ev[0] > 0 and np.isfinite(ev[-1] / ev[0]))
+        if not ok:
             raise ValueError(f"A must be positive definite with finite eigenvalues (a bowl with one "
                              f"minimum), got eigenvalues {ev.tolist()}")
         minimizer = check_array("minimizer", self.minimizer, ndim=1)
@@ -140,7 +141,7 @@ class QuadraticBowl:
         if w.ndim == 0 or w.shape[-1] != self.minimizer.size:
             raise ValueError(f"w must have shape ({self.minimizer.size},) or a batch (..., "
                              f"{self.minimizer.size}), got shape {w.shape}")
-        with np.errstate(over="ignore", invalid="ignore"):
+        with np.errstate(over="ignore"):  # an overflow is refused by loss and grad
             return w - self.minimizer
 
     def _finite(self, value: np.ndarray, what: str) -> np.ndarray:

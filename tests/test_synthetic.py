@@ -176,3 +176,97 @@ def test_regression_checks_its_fields():
                             (dict(y=[np.nan] * 3), "^y must contain only finite")]:
         with pytest.raises(ValueError, match=message):
             Regression(**{**ok, **change})
+
+
+# ---------------------------------------------------------------- what mutation testing found untested
+def _message(call):
+    with pytest.raises((TypeError, ValueError)) as info:
+        call()
+    return str(info.value)
+
+
+def test_generators_follow_their_documented_recipe_and_defaults():
+    # the docstrings' recipe, drawn again from the same seed in the documented order
+    r = make_linear_regression(50, 3, noise=0.7, seed=9)
+    rng = np.random.default_rng(9)
+    w, b = rng.normal(0.0, 2.0, 3), float(rng.normal())
+    X = rng.uniform(-2.0, 2.0, (50, 3))
+    assert np.array_equal(r.true_weights, w) and r.true_bias == b and np.array_equal(r.X, X)
+    assert np.array_equal(r.y, X @ w + b + rng.normal(0.0, 0.7, 50))
+    x, y = make_sine_regression(20, noise=0.1, seed=4)
+    rng = np.random.default_rng(4)
+    xs = np.sort(rng.uniform(0.0, 1.0, 20))
+    assert np.array_equal(x, xs) and np.array_equal(y, np.sin(2 * np.pi * xs) + rng.normal(0.0, 0.1, 20))
+    # defaults: 100 samples, 1 feature, noise 0.5, seed 0; sine: 12 points, noise 0.25, seed 0
+    d, e = make_linear_regression(), make_linear_regression(100, 1, noise=0.5, seed=0)
+    assert d.X.shape == (100, 1) and np.array_equal(d.y, e.y)
+    assert all(np.array_equal(a, b) for a, b in zip(make_sine_regression(), make_sine_regression(12, noise=0.25, seed=0)))
+    bowl = make_quadratic_bowl()
+    assert bowl.minimizer.tolist() == [1.0, -0.5] and bowl.condition_number == pytest.approx(10.0, rel=1e-12)
+    theta = np.deg2rad(30.0)                                 # the axis of the large eigenvalue
+    axis = np.array([-np.sin(theta), np.cos(theta)])
+    np.testing.assert_allclose(bowl.A @ axis, 10.0 * axis, rtol=1e-12)
+
+
+@pytest.mark.parametrize("call, text", [
+    (lambda: make_sine_regression(5, noise=1e151), "noise must be a finite number >= 0 and <= 1e+150, got 1e+151"),
+    (lambda: make_sine_regression(5, seed=-1), "seed must be an integer >= 0, got -1"),
+    (lambda: polynomial_features([1.0], 10**7 + 1), "degree must be an integer >= 1 and <= 10000000, got 10000001"),
+    (lambda: QuadraticBowl(np.eye(2), [[1.0, 2.0]]), "minimizer must have 1 dimension(s), got shape (1, 2)"),
+    (lambda: QuadraticBowl(np.eye(2), None), "minimizer must be numeric (an array of real numbers), got None"),
+    (lambda: QuadraticBowl(np.diag([1e-160, 1e160]), np.zeros(2)),
+     "A must be positive definite with finite eigenvalues (a bowl with one minimum), got eigenvalues [1e-160, 1e+160]"),
+])
+def test_messages_in_full(call, text):
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                      # overflow is refused, never warned
+        assert _message(call) == text
+
+
+def test_seed_zero_and_degree_one_are_allowed():
+    assert make_sine_regression(3, seed=0)[0].shape == (3,)
+    assert polynomial_features([2.0, 3.0], 1).tolist() == [[2.0], [3.0]]
+
+
+def test_condition_number_beyond_float64_is_refused_in_any_dimension():
+    for diag in ([1e-160, 1e160], [1e-160, 1.0, 1e160], [1e-160, 1e160, 1e160]):
+        with pytest.raises(ValueError, match="^A must be positive definite with finite eigenvalues"):
+            QuadraticBowl(np.diag(diag), np.zeros(len(diag)))
+    assert QuadraticBowl(np.diag([1e-100, 1.0, 1e100]), np.zeros(3)).condition_number == pytest.approx(1e200)
+
+
+def test_symmetry_tolerance_is_relative_to_the_matrix_scale():
+    big = np.array([[1e6, 1e6 * (0.5 + 1e-12)], [1e6 * 0.5, 1e6]])        # 1e-12 relative: rounding
+    assert QuadraticBowl(big, np.zeros(2)).A[0, 1] == big[0, 1]
+    tiny = np.array([[1e-6, 1e-6 * 0.501], [1e-6 * 0.5, 1e-6]])           # 1e-3 relative: not symmetric
+    with pytest.raises(ValueError, match="^A must be symmetric"):
+        QuadraticBowl(tiny, np.zeros(2))
+
+
+def test_overflow_in_loss_and_grad_is_refused_without_warnings():
+    import warnings
+    bowl = QuadraticBowl(np.eye(2), np.array([-1e308, 0.0]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match="^w is too far from the minimizer: the loss overflows"):
+            bowl.loss([1e308, 0.0])                           # w - w* overflows, then inf * 0
+        with pytest.raises(ValueError, match="^w is too far from the minimizer: the gradient overflows"):
+            bowl.grad([1e308, 0.0])
+        with pytest.raises(ValueError, match=r"^x \*\* degree overflows"):
+            polynomial_features([1e200], 2)
+
+
+def test_records_store_converted_fields():
+    from course_lib.synthetic import Regression
+    bowl = QuadraticBowl([[2.0, 0.0], [0.0, 1.0]], [1, 2])
+    assert isinstance(bowl.A, np.ndarray) and bowl.minimizer.dtype == np.float64
+    r = Regression([[1.0]], [2.0], [3.0], np.float64(0.5))
+    assert isinstance(r.X, np.ndarray) and isinstance(r.y, np.ndarray) and isinstance(r.true_weights, np.ndarray)
+    assert type(r.true_bias) is float
+    for call, text in [
+        (lambda: Regression([[1.0]], [[2.0]], [3.0], 0.5), "y must have 1 dimension(s), got shape (1, 1)"),
+        (lambda: Regression([[1.0]], [2.0], [[3.0]], 0.5), "true_weights must have 1 dimension(s), got shape (1, 1)"),
+        (lambda: Regression([[1.0]], [2.0], None, 0.5), "true_weights must be numeric (an array of real numbers), got None"),
+    ]:
+        assert _message(call) == text
