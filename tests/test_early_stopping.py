@@ -527,3 +527,9 @@ def test_error_messages_show_what_was_given():
     stopper.on_epoch_end(0, {"val_loss": 1.0}, SimpleNamespace(stop_training=False, params={"W": np.ones(2)}))
     with pytest.raises(TypeError, match="with params, got 'state'$"):
         stopper.on_train_end("state")
+
+
+def test_replay_defaults_in_use_and_best_stored_as_a_python_float():
+    assert early_stopping_point([1.0, 2.0, 3.0]).stop_epoch == 1        # patience=0 by default
+    best = StopPoint(1, 0, np.array([0.5]), 2, "stopped").best
+    assert type(best) is float and best == 0.5
