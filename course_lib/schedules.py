@@ -79,7 +79,7 @@ class Schedule:
                 raw = self.rule(steps)
         except Exception as exc:   # a hand-made Schedule's rule: say whose code failed
             raise ValueError(f"the rule of {self!r} failed on step (shape {steps.shape}): "
-                             f"{type(exc).__name__}: {_show(str(exc), 200)}") from exc
+                             f"{type(exc).__name__}: {str(exc)[:200]}") from exc
         rates = check_array(f"the rates that the rule of {self.name} returned", raw, dtype=None,
                             finite=False, nonempty=False)
         if rates.dtype.kind == "b":

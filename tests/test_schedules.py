@@ -393,3 +393,82 @@ def test_limits_and_messages_exactly():
         Schedule("not a name", (), lambda t: t)
     with pytest.raises(TypeError, match=r"^arguments must be a tuple of \(name, value\) pairs"):
         Schedule("x", (("a",),), lambda t: t)
+
+
+# --- names: each factory's repr and config use Keras's argument names (to_keras passes them on)
+
+@pytest.mark.parametrize("schedule, text", [
+    (constant(0.5), "constant(learning_rate=0.5)"),
+    (exponential_decay(0.5, 10, 0.25, True),
+     "exponential_decay(initial_learning_rate=0.5, decay_steps=10, decay_rate=0.25, staircase=True)"),
+    (inverse_time_decay(0.5, 10, 0.25),
+     "inverse_time_decay(initial_learning_rate=0.5, decay_steps=10, decay_rate=0.25, staircase=False)"),
+    (linear_decay(0.5, 10, 0.25), "linear_decay(initial_learning_rate=0.5, decay_steps=10, end_learning_rate=0.25)"),
+    (cosine_decay(0.5, 10, 0.25),
+     "cosine_decay(initial_learning_rate=0.5, decay_steps=10, alpha=0.25, warmup_target=None, warmup_steps=0)"),
+    (piecewise_constant([3], [0.5, 0.25]), "piecewise_constant(boundaries=[3], values=[0.5, 0.25])"),
+])
+def test_repr_and_config_use_keras_names(schedule, text):
+    assert repr(schedule) == text
+
+
+@pytest.mark.parametrize("factory, kwargs, name", [
+    (constant, {"learning_rate": None}, "learning_rate"),
+    (exponential_decay, {"initial_learning_rate": None, "decay_steps": 10, "decay_rate": 0.5}, "initial_learning_rate"),
+    (exponential_decay, {"initial_learning_rate": 0.1, "decay_steps": None, "decay_rate": 0.5}, "decay_steps"),
+    (exponential_decay, {"initial_learning_rate": 0.1, "decay_steps": 10, "decay_rate": None}, "decay_rate"),
+    (inverse_time_decay, {"initial_learning_rate": None, "decay_steps": 10, "decay_rate": 0.5}, "initial_learning_rate"),
+    (inverse_time_decay, {"initial_learning_rate": 0.1, "decay_steps": None, "decay_rate": 0.5}, "decay_steps"),
+    (inverse_time_decay, {"initial_learning_rate": 0.1, "decay_steps": 10, "decay_rate": None}, "decay_rate"),
+    (linear_decay, {"initial_learning_rate": None, "decay_steps": 10}, "initial_learning_rate"),
+    (linear_decay, {"initial_learning_rate": 0.1, "decay_steps": None}, "decay_steps"),
+    (cosine_decay, {"initial_learning_rate": 0.1, "decay_steps": None}, "decay_steps"),
+    (cosine_decay, {"initial_learning_rate": 0.1, "decay_steps": 10, "warmup_target": None, "warmup_steps": None},
+     "warmup_steps"),
+    (cosine_decay, {"initial_learning_rate": 0.1, "decay_steps": 10, "warmup_target": "x", "warmup_steps": 2},
+     "warmup_target"),
+    (cosine_decay, {"initial_learning_rate": 0.1, "decay_steps": 10, "warmup_target": 0.2, "warmup_steps": 0},
+     r"warmup_steps \(with a warmup_target\)"),
+    (piecewise_constant, {"boundaries": [1], "values": None}, "values"),
+    (piecewise_constant, {"boundaries": None, "values": [0.1, 0.2]}, "boundaries"),
+])
+def test_each_argument_is_named_in_its_error(factory, kwargs, name):
+    with pytest.raises((ValueError, TypeError), match=f"^{name} must"):
+        factory(**kwargs)
+
+
+def test_messages_of_lists_steps_and_rules():
+    with pytest.raises(TypeError, match=r"^values must be a list of learning rates, got None$"):
+        piecewise_constant([1], None)
+    with pytest.raises(ValueError, match=r"^boundaries must hold at most 10001 integers, got range\(0, "):
+        piecewise_constant(range(10**30), [0.1])
+    with pytest.raises(ValueError, match=r"^step must be numeric"):
+        constant(0.1)(None)
+    s = constant(0.25)
+    assert type(s(np.array(3))) is float and s(np.array(3)) == 0.25      # a 0-d step gives a float
+    assert s(np.array([1, 2], dtype=np.int64)).dtype == np.float64
+    from course_lib.schedules import Schedule
+    with pytest.raises(ValueError, match=r"^the rule of mine\(\) failed on step \(shape \(3,\)\): "
+                                         r"ZeroDivisionError: division by zero$"):
+        Schedule("mine", (), lambda t: 1 / 0)(np.arange(3))
+    with pytest.raises(ValueError, match=r"^the rates that the rule of mine returned must be numeric"):
+        Schedule("mine", (), lambda t: None)(np.arange(3))
+    with pytest.raises(TypeError, match=r"^name must be a schedule's name \(an identifier\), got 3$"):
+        Schedule(3, (), lambda t: t)
+    with pytest.raises(TypeError, match=r"^arguments must be a tuple of \(name, value\) pairs, got \[\]$"):
+        Schedule("x", [], lambda t: t)
+    with pytest.raises(TypeError, match=r"^rule must be callable .*got 0\.1$"):
+        Schedule("x", (), 0.1)
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")   # overflow and inf * 0 in a rule: our error, no numpy warning
+        with pytest.raises(ValueError, match="no finite learning rate"):
+            exponential_decay(0.1, 1, 10.0)(np.array([1e6]))
+        with pytest.raises(ValueError, match="no finite learning rate"):
+            Schedule("mine", (), lambda t: np.inf * t)(np.arange(2))
+
+
+def test_cosine_warmup_from_a_nonzero_start_by_hand():
+    # 0.1 -> 0.5 over 4 steps: 0.1 + 0.4 * t / 4 ; at t = 2: 0.3
+    s = cosine_decay(0.1, 10, warmup_target=0.5, warmup_steps=4)
+    np.testing.assert_allclose(s(np.array([0, 2, 4])), [0.1, 0.3, 0.5], rtol=1e-15)
