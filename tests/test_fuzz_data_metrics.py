@@ -285,7 +285,7 @@ DATA_SPECS = [
          valid=lambda: {"X": X10(), "y": np.linspace(0.0, 1.0, 10), "val_fraction": 0.25, "test_fraction": 0.35},
          extra_bad={"val_fraction": [0.65, 0.05, 0.0], "test_fraction": [0.0, 0.5]},
          ok=ok_split),
-    Spec("course_lib.data.Standardizer", call=lambda **kw: data.Standardizer.fit(**kw),
+    Spec("course_lib.data.Standardizer.fit", call=lambda **kw: data.Standardizer.fit(**kw),
          valid=lambda: {"X_train": np.array([[1.0, 2.0], [3.0, 2.0], [5.0, 8.0]])},
          extra_bad={"X_train": [np.array([[1e200], [-1e200]]), np.array([[1e-300], [-1e-300]]),
                                 np.full((3, 2), 1e308), np.array([[1.0, np.nan]])]},
