@@ -89,8 +89,8 @@ def test_choose_on_arm():
         "(OpenBLAS reports cortexa57)")
 
 
-def run_script(env=None):
-    return subprocess.run([sys.executable, str(ROOT / "scripts" / "other_blas_kernel.py")],
+def run_script(env=None, *args):
+    return subprocess.run([sys.executable, str(ROOT / "scripts" / "other_blas_kernel.py"), *args],
                           capture_output=True, text=True, env=env)
 
 
@@ -127,17 +127,48 @@ def printed(code: str, env=None) -> str:
                           check=True, env=env).stdout
 
 
+SIMD_DEPENDENT = """\
+import numpy as np
+x = np.linspace(-25, 25, 100001)
+print(repr(float(np.tanh(x).sum())))"""
+
+
+def second_env(kernel: str, feats: str) -> dict:
+    return dict(os.environ, OPENBLAS_CORETYPE=kernel, NPY_DISABLE_CPU_FEATURES=feats)
+
+
+def numpy_features() -> str:
+    result = run_script(None, "--numpy-disable")
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_numpy_features_to_disable_are_active_dispatch_targets_and_really_switch_off():
+    feats = numpy_features().split()
+    from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+    assert set(feats) <= set(__cpu_dispatch__) and all(__cpu_features__[f] for f in feats)
+    if not feats:
+        pytest.skip("this CPU runs none of numpy's optional SIMD targets")
+    probe = ("from numpy._core._multiarray_umath import __cpu_features__ as f; "
+             f"print([f[n] for n in {feats!r}])")
+    assert printed(probe, dict(os.environ, NPY_DISABLE_CPU_FEATURES=" ".join(feats))).strip() == \
+        str([False] * len(feats))
+
+
 def test_make_test_fails_naming_the_cell_when_an_output_depends_on_the_blas_kernel(tmp_path):
-    kernel = other_kernel()
+    kernel, feats = other_kernel(), numpy_features()
+    forced_env = second_env(kernel, feats)
     stored = printed(BLAS_DEPENDENT)
-    assert stored != printed(BLAS_DEPENDENT, dict(os.environ, OPENBLAS_CORETYPE=kernel)), \
+    assert stored != printed(BLAS_DEPENDENT, forced_env), \
         f"this synthetic output does not depend on the kernel ({kernel}): choose other shapes"
+    simd_differs = bool(feats) and printed(SIMD_DEPENDENT) != printed(SIMD_DEPENDENT, forced_env)
     rounded = BLAS_DEPENDENT.replace("print(sums)", "print([f'{s:.6g}' for s in sums])")
     nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "language": "python",
                                                            "display_name": "Python 3"}})
     for i, (code, text) in enumerate([(BLAS_DEPENDENT, stored),                  # Cell 0: fails
                                       (rounded, printed(rounded)),               # Cell 1: stable
-                                      ("# NBVAL_IGNORE_OUTPUT\n" + BLAS_DEPENDENT, stored)]):
+                                      ("# NBVAL_IGNORE_OUTPUT\n" + BLAS_DEPENDENT, stored),
+                                      (SIMD_DEPENDENT, printed(SIMD_DEPENDENT))]):  # Cell 3: numpy's SIMD
         nb.cells.append(nbformat.v4.new_code_cell(code, execution_count=i + 1, outputs=[
             nbformat.v4.new_output("stream", name="stdout", text=text)]))
     path = tmp_path / "synthetic-blas.ipynb"
@@ -148,18 +179,20 @@ def test_make_test_fails_naming_the_cell_when_an_output_depends_on_the_blas_kern
                              f"TEST_ARGS={nb_args}", f"KERNEL_CHECK={nb_args}"],
                             capture_output=True, text=True, cwd=ROOT, env=env)
     out = result.stdout + result.stderr
-    first, _, second = result.stdout.partition(f"==> nbval again on {nb_args} under "
-                                               f"OPENBLAS_CORETYPE={kernel}")
+    other = f"OPENBLAS_CORETYPE={kernel} NPY_DISABLE_CPU_FEATURES='{feats}'"
+    first, _, second = result.stdout.partition(f"==> nbval again on {nb_args} under {other}")
     assert second, out[-3000:]
-    assert "3 passed" in first and "failed" not in first, first[-3000:]        # native kernel: green
+    assert "4 passed" in first and "failed" not in first, first[-3000:]        # native kernel: green
     assert result.returncode != 0, out[-3000:]
     assert re.search(r"FAILED \S*synthetic-blas\.ipynb::Cell 0\b", second), second[-3000:]
-    assert "Cell 1" not in second.split("short test summary")[-1]               # the rounded cell passes
+    summary = second.split("short test summary")[-1]
+    assert "Cell 1" not in summary                                             # the rounded cell passes
     assert stored.strip() in second                                             # the stored value...
-    forced = printed(BLAS_DEPENDENT, dict(os.environ, OPENBLAS_CORETYPE=kernel)).strip()
-    assert forced in second                                                     # ...and the new one
-    assert "2 passed" in second and "1 failed" in second
-    assert f"under OpenBLAS kernel {kernel} some outputs differ" in result.stderr
+    assert printed(BLAS_DEPENDENT, forced_env).strip() in second                # ...and the new one
+    n_failed = 2 if simd_differs else 1
+    assert f"{4 - n_failed} passed" in second and f"{n_failed} failed" in second
+    assert (re.search(r"FAILED \S*synthetic-blas\.ipynb::Cell 3\b", summary) is not None) == simd_differs
+    assert f"under {other} some outputs differ" in result.stderr
     report = result.stderr.split("CPU-dependent:")[-1]
     assert re.search(r"^  \S*synthetic-blas\.ipynb::Cell 0$", report, re.M), result.stderr
     assert "Cell 1" not in report and "Cell 2" not in report and "both kernels" not in report

@@ -154,3 +154,13 @@ def test_warning_filters_hide_only_named_third_party_modules():
         assert action == "ignore" and not message and category, entry
         assert module and not re.match(module, "course_lib") and not re.match(module, "course_lib.x"), entry
         assert not re.match(module, "tests") and not re.match(module, "__main__"), entry
+
+
+def test_binder_postbuild_installs_the_offline_jupyter_settings():
+    # Binder builds from environment.yml and then runs postBuild: without it, a Binder or conda
+    # JupyterLab would check for updates and fetch news (tests/test_jupyter_offline.py).
+    post = ROOT / "postBuild"
+    assert post.is_file() and os.access(post, os.X_OK)
+    lines = [ln for ln in post.read_text().splitlines() if ln.strip() and not ln.startswith("#")]
+    assert "python scripts/install_jupyter_config.py" in lines
+    assert (ROOT / "scripts" / "install_jupyter_config.py").is_file()
