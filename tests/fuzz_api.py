@@ -56,6 +56,10 @@ class Spec:
     also_raises: tuple[type[BaseException], ...] = ()
     max_examples: int = 25
     timeout: float = 5.0
+    # For a callable that builds a whole figure on every call that passes (a widget): try every
+    # k-th listed bad value, starting at a different one for each argument (so a spec with k or
+    # more arguments still meets every listed value), plus all of extra_bad. 1 = every value.
+    listed_every: int = 1
     marks: tuple[Any, ...] = ()
 
 
@@ -221,7 +225,9 @@ def fuzz_tests(specs: Sequence[Spec]) -> Callable:
             check_outcome(spec, None, spec.valid())
             return
         # Every listed bad value, always (a random draw could miss the one that matters) ...
-        for make in (*BAD_FACTORIES, *((lambda v=v: _copy(v)) for v in spec.extra_bad.get(arg, ()))):
+        k = spec.listed_every
+        listed = BAD_FACTORIES[list(spec.valid()).index(arg) % k::k] if k > 1 else BAD_FACTORIES
+        for make in (*listed, *((lambda v=v: _copy(v)) for v in spec.extra_bad.get(arg, ()))):
             kwargs = spec.valid()
             kwargs[arg] = make()
             check_outcome(spec, arg, kwargs)

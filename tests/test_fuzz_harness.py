@@ -72,3 +72,26 @@ def test_extra_bad_values_are_always_tried():
     test(spec, arg)
     assert any(isinstance(x, str) and x == "planted" for x in seen)
     assert len(seen) > len(BAD_FACTORIES)  # every listed value, then random ones
+
+
+def test_listed_every_spreads_the_listed_values_over_the_arguments():
+    seen = {"a": [], "b": [], "c": []}
+
+    def record(a, b, c):
+        for name, value in (("a", a), ("b", b), ("c", c)):
+            seen[name].append(value)
+        return 1.0
+
+    spec = Spec("toy", call=record, valid=lambda: {"a": 1.0, "b": 1.0, "c": 1.0},
+                listed_every=3, max_examples=1, extra_bad={"b": ["planted"]})
+    params = fuzz_tests([spec]).pytestmark[0].args[1]
+    calls = {}
+    for param in params[1:]:
+        before = {k: len(v) for k, v in seen.items()}
+        fuzz_tests([spec])(*param.values)
+        calls[param.values[1]] = seen[param.values[1]][before[param.values[1]]:]
+    n = len(BAD_FACTORIES)
+    random_draws = {arg: len(calls[arg]) - len(range(i, n, 3)) - (arg == "b") for i, arg in enumerate("abc")}
+    assert all(d == 1 for d in random_draws.values()), random_draws  # a third listed, one random
+    assert sum(len(range(i, n, 3)) for i in range(3)) == n            # together: every listed value
+    assert any(isinstance(x, str) and x == "planted" for x in calls["b"])
