@@ -246,6 +246,7 @@ def test_control_defaults_and_ranges():
                                           ({"min_delta": 0.3}, "min_delta"), ({"cooldown": 11}, "cooldown"),
                                           ({"problem": "p"}, "problem")])
 def test_explorer_refuses_values_its_sliders_would_clamp(kwargs, word):
+    kwargs = dict(kwargs)  # the parameter's own dict is shared by every run of this test (mutmut reruns)
     with pytest.raises((ValueError, TypeError), match=word):
         PlateauExplorer(PROBLEM if "problem" not in kwargs else kwargs.pop("problem"), **kwargs)
 
