@@ -261,3 +261,292 @@ def test_keras_named_defaults_match_keras_where_the_explorer_keeps_them():
     assert ours["cooldown"].default == keras_params["cooldown"].default == 0
     frame_params = inspect.signature(plateau_frame).parameters
     assert frame_params["min_lr"].default == keras_params["min_lr"].default == 0
+
+
+# ---- what mutation testing found unchecked (make mutation PATHS=course_lib/widgets/plateau.py) ----
+# Every test below builds its own problem: a module-level PROBLEM is computed once, before any
+# planted change is switched on, so it cannot notice a change in plateau_problem or plateau_data.
+
+import warnings  # noqa: E402
+
+from course_lib.widgets.plateau import _rate_text, plateau_data  # noqa: E402
+
+
+def _one_dim(epochs=2, per=1, G=2.0, h=4.0, A=1.0, b=2.0, c=4.0, floor=0.0, val_min=0.0):
+    """loss (w - 2)^2 on every batch (G = 2, h = 4); validation loss w^2 - 4 w + 4 = (w - 2)^2."""
+    T = epochs * per
+    return PlateauProblem(G=np.full((T, 1, 1), G), h=np.full((T, 1), h), val_A=[[A]], val_b=[b], val_c=c,
+                          floor=floor, val_min=val_min, epochs=epochs, steps_per_epoch=per)
+
+
+def test_plateau_data_is_its_documented_recipe():
+    # scales 1 .. 1/sqrt(kappa) (log-spaced), w_i = +-2/s_i, X ~ N(0, s^2), y = X w + N(0, 1),
+    # drawn in that order from default_rng(seed): signs, X, X_val, then the two noises
+    for kw in ({}, {"n_features": 3, "condition_number": 100.0, "n_train": 9, "n_val": 11, "seed": 4}):
+        d, kappa = kw.get("n_features", 6), kw.get("condition_number", 50.0)
+        n, n_val = kw.get("n_train", 100), kw.get("n_val", 500)
+        rng = np.random.default_rng(kw.get("seed", 0))
+        s = np.array([kappa ** (-0.5 * i / (d - 1)) for i in range(d)])
+        w = 2.0 / s * rng.choice([-1.0, 1.0], d)
+        X, X_val = rng.normal(size=(n, d)) * s, rng.normal(size=(n_val, d)) * s
+        want = (X, X @ w + rng.normal(size=n), X_val, X_val @ w + rng.normal(size=n_val))
+        for got, expected in zip(plateau_data(**kw), want):
+            np.testing.assert_allclose(got, expected, rtol=1e-12)
+    assert np.all(np.abs(s * w) == 2.0)  # every direction starts with the same share, s^2 w^2 = 4
+
+
+@pytest.mark.parametrize("kwargs, word", [
+    ({"n_features": 0}, "n_features"), ({"n_features": 101, "n_train": 200, "n_val": 200}, "n_features"),
+    ({"condition_number": 0.999}, "condition_number"),
+    ({"condition_number": float(np.nextafter(1e12, np.inf))}, "condition_number"),
+    ({"n_train": 6}, "n_train"), ({"n_train": 100_001}, "n_train"),
+    ({"n_val": 6}, "n_val"), ({"n_val": 100_001}, "n_val"), ({"seed": -1}, "seed")])
+def test_plateau_data_refuses_just_outside_each_limit(kwargs, word):
+    with pytest.raises(ValueError, match=rf"^{word} must be"):
+        plateau_data(**kwargs)
+
+
+def test_plateau_data_accepts_each_limit():
+    assert plateau_data(n_features=1, n_train=2, n_val=2)[0].shape == (2, 1)
+    assert plateau_data(n_features=100, n_train=101, n_val=101)[0].shape == (101, 100)
+    assert plateau_data(condition_number=1.0)[0].shape == (100, 6)
+    X = plateau_data(condition_number=1e12, n_features=2, n_train=100_000, n_val=3)[0]
+    assert X.shape == (100_000, 2) and 0.9e-6 < X[:, 1].std() < 1.1e-6   # s = 1/sqrt(1e12)
+    assert plateau_data(n_train=7, n_val=7, seed=0)[2].shape == (7, 6)
+
+
+def test_a_fresh_default_problem_is_a_fit_run_of_its_documented_defaults():
+    """batch 4, 60 epochs, seed 0: plateau_problem() replays fit(..., batch_size=4, epochs=60, rng=0)
+    from zero weights, with the validation loss of X_val; floor and val_min by least squares."""
+    from course_lib.models import LinearRegression
+    from course_lib.optim import GradientDescent
+    from course_lib.training import fit
+
+    p = plateau_problem()
+    X, y, X_val, y_val = plateau_data()
+    assert (p.epochs, p.steps_per_epoch, p.G.shape) == (60, 25, (1500, 7, 7))
+    h = fit(LinearRegression(6), X, y, batch_size=4, epochs=60, optimizer=GradientDescent(), learning_rate=0.2,
+            rng=0, validation_data=(X_val, y_val), params={"W": np.zeros((6, 1)), "b": np.zeros(1)})
+    vals, _, _ = train_with_plateau(p, 0.2, None)
+    np.testing.assert_allclose(vals, h.epoch_val_loss, rtol=1e-9)
+    Xv1 = np.c_[X_val, np.ones(len(X_val))]
+    w = np.r_[h.params["W"][:, 0], h.params["b"]]
+    assert p.val_loss(w) == pytest.approx(np.mean((Xv1 @ w - y_val) ** 2), rel=1e-9)
+    w_fit = np.linalg.lstsq(np.c_[X, np.ones(len(X))], y, rcond=None)[0]
+    assert p.floor == pytest.approx(np.mean((Xv1 @ w_fit - y_val) ** 2), rel=1e-9)
+    w_val = np.linalg.lstsq(Xv1, y_val, rcond=None)[0]
+    assert p.val_min == pytest.approx(np.mean((Xv1 @ w_val - y_val) ** 2), rel=1e-9)
+    # another seed is another problem, also in its data
+    assert not np.allclose(plateau_problem(epochs=1, seed=1).val_b, plateau_problem(epochs=1).val_b)
+    _, _, X3, y3 = plateau_data(seed=3)
+    np.testing.assert_allclose(plateau_problem(epochs=1, seed=3).val_b, np.r_[X3.T @ y3, y3.sum()] / 500, rtol=1e-12)
+
+
+def test_problem_batches_by_hand_with_batch_size_one_and_two():
+    X, y, _, _ = plateau_data(n_features=1, n_train=4, n_val=3, seed=2)
+    for B in (1, 2):
+        p = plateau_problem(batch_size=B, epochs=1, n_features=1, n_train=4, n_val=3, seed=2)
+        order = np.random.default_rng(2).permutation(4).reshape(-1, B)
+        assert p.steps_per_epoch == 4 // B
+        for t, idx in enumerate(order):
+            Xb = np.c_[X[idx], np.ones(B)]
+            np.testing.assert_allclose(p.G[t], 2 / B * Xb.T @ Xb, rtol=1e-12)
+            np.testing.assert_allclose(p.h[t], 2 / B * Xb.T @ y[idx], rtol=1e-12)
+
+
+def test_problem_limits():
+    for kwargs, word in [({"batch_size": 0}, r"^batch_size must be"), ({"batch_size": 3}, "must divide the 100"),
+                         ({"epochs": 0}, r"^epochs must be"), ({"epochs": 4001}, r"^epochs must be.*<= 4000"),
+                         ({"n_features": 20, "epochs": 454}, r"^epochs must be.*<= 453"),
+                         ({"n_train": 100_000, "batch_size": 1, "epochs": 2}, r"^epochs .*<= 1, got 2")]:
+        with pytest.raises(ValueError, match=word):
+            plateau_problem(**kwargs)
+    # MAX_STEPS = 100,000 steps: 4000 epochs of 25; MAX_ENTRIES = 5e6 numbers: 453 epochs at d + 1 = 21
+    assert plateau_problem(epochs=4000, n_features=1, n_val=2).G.shape == (100_000, 2, 2)
+    assert plateau_problem(n_features=20, epochs=453).G.shape == (453 * 25, 21, 21)
+
+
+def test_problem_record_checks_and_converts_its_fields():
+    p = _one_dim(epochs=2, c=np.float32(4.0), floor=1, val_min=np.int64(0))
+    assert all(isinstance(getattr(p, k), np.ndarray) for k in ("G", "h", "val_A", "val_b"))
+    assert p.val_A.dtype == float and type(p.val_c) is float and type(p.floor) is float and type(p.val_min) is float
+    base = dict(G=np.ones((2, 1, 1)), h=np.ones((2, 1)), val_A=np.eye(1), val_b=np.ones(1), val_c=0.0,
+                floor=0.0, val_min=0.0, epochs=2, steps_per_epoch=1)
+    for change, word in [({"G": np.ones((2, 1))}, r"^G must"), ({"h": np.ones(2)}, r"^h must"),
+                         ({"val_A": np.ones(1)}, r"^val_A must"), ({"val_b": np.ones((1, 1))}, r"^val_b must"),
+                         ({"G": np.ones((2, 1, 2))}, r"shapes \(T, d, d\).*got \(2, 1, 2\)"),
+                         ({"h": np.ones((2, 2))}, r"shapes .*got \(2, 1, 1\), \(2, 2\)"),
+                         ({"val_A": np.eye(2)}, r"shapes .*\(2, 2\), \(1,\)$"),
+                         ({"val_b": np.ones(2)}, r"shapes .*\(1, 1\), \(2,\)$"),
+                         ({"epochs": 0}, r"^epochs must"), ({"steps_per_epoch": 0}, r"^steps_per_epoch must"),
+                         ({"epochs": 3}, r"epochs x steps_per_epoch = 3 x 1 steps \(at most 100000\), got 2"),
+                         ({"val_c": "x"}, r"^val_c must"), ({"floor": None}, r"^floor must"),
+                         ({"val_min": np.inf}, r"^val_min must")]:
+        with pytest.raises(ValueError, match=word):
+            PlateauProblem(**{**base, **change})
+    big = dict(base, G=np.ones((100_000, 1, 1)), h=np.ones((100_000, 1)), epochs=100_000)
+    assert PlateauProblem(**big).G.shape[0] == 100_000       # MAX_STEPS itself is allowed
+    big = dict(big, G=np.ones((100_001, 1, 1)), h=np.ones((100_001, 1)), epochs=100_001)
+    with pytest.raises(ValueError, match="at most 100000"):
+        PlateauProblem(**big)
+
+
+def test_val_loss_formula_and_refusals():
+    p = PlateauProblem(G=np.ones((1, 2, 2)), h=np.ones((1, 2)), val_A=[[2.0, 0.5], [0.5, 1.0]], val_b=[1.0, -3.0],
+                       val_c=7.0, floor=0.0, val_min=0.0, epochs=1, steps_per_epoch=1)
+    # w = (1, 2): w^T A w = 2 + 2 * 0.5 * 2 + 4 = 8; 2 b.w = 2 (1 - 6) = -10; + 7 -> 25
+    assert p.val_loss([1.0, 2.0]) == 25.0
+    with pytest.raises(ValueError, match=r"^w must hold 2 weights \(the bias last\), got 3"):
+        p.val_loss([1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match=r"^w must"):
+        p.val_loss([[1.0, 2.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=r"^w is too large: its validation loss overflows float64$"):
+            p.val_loss([1e200, 0.0])
+
+
+def test_divergence_is_a_loss_above_a_million_times_the_start():
+    # validation loss (w - 2)^2 starts at 4 (w = 0): the limit is 4e6. One step from 0 gives
+    # w = 4 lr; lr = 500.5 lands exactly on (2002 - 2)^2 = 4e6 (kept), lr = 501 just above it.
+    vals, lrs, _ = train_with_plateau(_one_dim(), 500.5, None)
+    assert vals[0] == 4e6 and lrs[0] == 500.5 and np.isnan(vals[1])  # epoch 0 kept; epoch 1 overshoots
+    vals, lrs, _ = train_with_plateau(_one_dim(), 501.0, None)
+    assert np.isnan(vals).all() and lrs[0] == 501.0 and np.isnan(lrs[1])
+    with warnings.catch_warnings():  # an overflow inside an epoch ends the run without a numpy warning
+        warnings.simplefilter("error")
+        vals, _, _ = train_with_plateau(_one_dim(epochs=2, per=400), 1e30, None)
+    assert np.isnan(vals).all()
+    f = plateau_frame(_one_dim(), 0.5, 1, 0.0, 0, initial_learning_rate=501.0)
+    assert f.status == "diverged in epoch 0 at learning rate 501" and f.ok is False
+
+
+def test_train_with_plateau_refusals():
+    p = _one_dim()
+    assert np.isfinite(train_with_plateau(p, 1e30, None)[1][0])  # the highest rate Keras's float32 keeps
+    for lr in (0.0, float(np.nextafter(1e30, np.inf)), 1e31):
+        with pytest.raises(ValueError, match=r"^initial_learning_rate must"):
+            train_with_plateau(p, lr, None)
+    with pytest.raises(TypeError, match=r"^problem must be a PlateauProblem \(from plateau_problem\), got str$"):
+        train_with_plateau("p", 0.1, None)
+    with pytest.raises(TypeError, match=r"^plateau must be a ReduceLROnPlateau or None, got dict$"):
+        train_with_plateau(p, 0.1, {})
+
+
+def test_status_lists_at_most_six_cut_epochs():
+    f = plateau_frame(plateau_problem(epochs=15), 0.5, 2, 1e9, 0)   # cuts every 2 epochs: 2, 4, ..., 14
+    assert f.status.startswith("7 cut(s) (after epochs 2, 4, 6, 8, 10, 12, ...); final rate ")
+    f = plateau_frame(plateau_problem(epochs=13), 0.5, 2, 1e9, 0)
+    assert f.status.startswith("6 cut(s) (after epochs 2, 4, 6, 8, 10, 12); final rate ")
+    # 5 cuts (2..10): the last epoch runs at 0.4 / 2^5 = 0.0125 (float32: 0.01250000019), the one before at 0.025
+    f = plateau_frame(plateau_problem(epochs=12), 0.5, 2, 1e9, 0)
+    assert "(after epochs 2, 4, 6, 8, 10); final rate 0.013; last-5-epoch val loss " in f.status
+
+
+def test_status_of_each_outcome():
+    p8 = plateau_problem(epochs=8)
+    f = plateau_frame(p8, 0.5, 15, 1e9, 0)                   # patience 15 on 8 epochs: never cut
+    assert f.status.startswith("no cut; final rate 0.4; last-5-epoch val loss ")
+    assert f.status.endswith(f"(floor {p8.floor:.3f}) — stuck on the noisy plateau of the initial rate")
+    assert f.ok is False and f"val loss {np.mean(f.val_loss[3:]):.3f} " in f.status   # epochs 3..7
+    f = plateau_frame(plateau_problem(epochs=13), 0.5, 10, 1e9, 0)   # one cut, after epoch 10
+    assert f.status.startswith("1 cut(s) (after epochs 10); final rate 0.2;")
+    assert f.status.endswith(" — not converged yet") and f.ok is False
+    f = plateau_frame(plateau_problem(), 0.05, 0, 0.2, 0)
+    # rates 0.4 -> 0.02 -> 0.001 -> 5e-5: the first epoch below 0.4e-3 is the first at 5e-5
+    first = int(np.flatnonzero(np.isclose(f.learning_rates, 0.4 * 0.05 ** 3, rtol=1e-6))[0])
+    assert f.status.endswith(f" — rate collapsed below 0.0004 by epoch {first}: training froze") and f.ok is False
+    assert first > 0
+    assert "final rate 0 (underflowed: below float32's smallest number, 1.4e-45, as in Keras);" in f.status
+
+
+def test_converged_means_within_five_percent_of_the_floor_inclusive():
+    vals, _, _ = train_with_plateau(_one_dim(epochs=5), 0.1, None)
+    final = float(vals.mean())
+    floor = final / 1.05
+    while 1.05 * floor < final:
+        floor = np.nextafter(floor, np.inf)
+    while 1.05 * floor > final:
+        floor = np.nextafter(floor, -np.inf)
+    if 1.05 * floor != final:
+        pytest.skip("no float floor with 1.05 * floor == final exactly")
+    f = plateau_frame(_one_dim(epochs=5, floor=floor), 0.5, 15, 0.0, 0, initial_learning_rate=0.1)
+    assert f.ok is True and f.status.startswith("no cut; final rate 0.1;")
+    f = plateau_frame(_one_dim(epochs=5, floor=np.nextafter(floor, -np.inf)), 0.5, 15, 0.0, 0,
+                      initial_learning_rate=0.1)
+    assert f.ok is False
+
+
+def test_rate_text():
+    assert _rate_text(0.025) == "0.025" and _rate_text(3e-30) == "3e-30" and _rate_text(1.0) == "1"
+    assert _rate_text(0.0) == "0 (underflowed: below float32's smallest number, 1.4e-45, as in Keras)"
+
+
+def test_min_lr_is_passed_to_the_rule():
+    # Keras: new rate max(rate * factor, min_lr), and no cut once the rate is not above min_lr
+    f = plateau_frame(plateau_problem(epochs=13), 0.5, 2, 1e9, 0, min_lr=0.1)
+    assert f.cuts.tolist() == [2, 4]
+    np.testing.assert_allclose(f.learning_rates, [0.4] * 3 + [0.2] * 2 + [0.1] * 8, rtol=1e-6)
+
+
+def test_explorer_figure_shows_what_its_labels_say():
+    p = plateau_problem(epochs=20)
+    ui = PlateauExplorer(p, initial_learning_rate=0.3)
+    ax_v, ax_lr = ui.live.fig.axes
+    assert (ax_v.get_xlabel(), ax_lr.get_xlabel()) == ("epoch", "epoch")
+    assert "val. MSE - lowest possible" in ax_v.get_ylabel() and "(log" in ax_v.get_ylabel()
+    assert ax_lr.get_ylabel() == "learning rate (log scale)" and ax_v.get_yscale() == ax_lr.get_yscale() == "log"
+    assert ax_v.get_title() == "validation loss, above its minimum"
+    assert ax_lr.get_title() == "learning rate used in each epoch"
+    assert ax_v.get_xlim() == ax_lr.get_xlim() == (-0.5, 19.5)
+    assert ax_lr.get_ylim() == pytest.approx((0.3e-6, 0.9), rel=1e-12)
+    labels = [t.get_text() for t in ax_v.get_legend().get_texts()]
+    assert labels == ["constant lr=0.3", "least-squares fit (lr -> 0)", "with ReduceLROnPlateau", "cut"]
+    constant, _, _ = train_with_plateau(p, 0.3, None)
+    top = 3 * (constant.max() - p.val_min)
+    low = max((p.floor - p.val_min) / 3, top * 1e-12)
+    assert ax_v.get_ylim() == pytest.approx((low, top), rel=1e-12)
+    ref, floor_line = ax_v.lines[0], ax_v.lines[1]
+    np.testing.assert_allclose(ref.get_xdata(), np.arange(20))
+    np.testing.assert_allclose(ref.get_ydata(), np.clip(constant - p.val_min, low, top), rtol=1e-12)
+    np.testing.assert_allclose(floor_line.get_ydata(), [p.floor - p.val_min] * 2, rtol=1e-12)
+    assert ui.lr_line.get_drawstyle() == "steps-post"       # a rate holds for its whole epoch
+    assert ui.lr_cuts.get_marker() == ui.val_cuts.get_marker() == "v" and ui.val_cuts.get_linestyle() == "None"
+    np.testing.assert_allclose(ui.val_line.get_ydata(), np.clip(ui.frame.val_loss - p.val_min, low, top))
+    np.testing.assert_allclose(ui.val_cuts.get_ydata(), np.clip(ui.frame.val_loss[ui.frame.cuts] - p.val_min,
+                                                                low, top))
+
+
+def test_explorer_draws_a_divergence_at_the_axes_edges():
+    p = plateau_problem(epochs=6)
+    ui = PlateauExplorer(p, initial_learning_rate=1.0)   # the constant run diverges in epoch 1
+    assert "diverged in epoch 1" in ui.frame.status
+    constant, _, _ = train_with_plateau(p, 1.0, None)
+    top = 3 * (constant[0] - p.val_min)                    # the only finite epoch sets the axis
+    assert ui._vlim[1] == pytest.approx(top, rel=1e-12)
+    ys, lrs = ui.val_line.get_ydata(), ui.lr_line.get_ydata()
+    assert ys[0] == pytest.approx(constant[0] - p.val_min, rel=1e-12) and np.all(ys[1:] == ui._vlim[1])
+    assert lrs[0] == pytest.approx(1.0) and lrs[1] == pytest.approx(1.0) and np.all(lrs[2:] == 1e-6)
+
+
+def test_explorer_limits_and_controls():
+    p = plateau_problem(epochs=4)
+    for kwargs, word in [({"initial_learning_rate": 0.99e-6}, "initial_learning_rate"),
+                         ({"initial_learning_rate": 100.5}, "initial_learning_rate"),
+                         ({"factor": 0.049}, "factor"), ({"patience": -1}, "patience"),
+                         ({"min_delta": -0.001}, "min_delta"), ({"cooldown": -1}, "cooldown")]:
+        with pytest.raises(ValueError, match=rf"^{word} must be"):
+            PlateauExplorer(p, **kwargs)
+    with pytest.raises(TypeError, match=r"^problem must be a PlateauProblem \(from plateau_problem\), got str$"):
+        PlateauExplorer("p")
+    # no problem given: the notebook's default problem; every control at its top, the rate at its bottom
+    ui = PlateauExplorer(factor=0.95, patience=15, min_delta=0.2, cooldown=10, initial_learning_rate=1e-6)
+    assert ui.problem.epochs == 60 and ui.problem.G.shape == (1500, 7, 7) and ui.lr0 == 1e-6
+    c = ui.controls
+    assert {k: w.value for k, w in c.items()} == {"factor": 0.95, "patience": 15, "min_delta": 0.2, "cooldown": 10}
+    assert [w.description for w in c.values()] == ["factor", "patience", "min_delta", "cooldown"]
+    assert all(w.style.description_width == "initial" for w in c.values())
+    assert (c["factor"].step, c["min_delta"].step, c["min_delta"].readout_format) == (0.05, 0.005, ".3f")
+    before = ui.frame
+    c["cooldown"].value = 3
+    assert ui.frame is not before      # each control redraws when its value changes
