@@ -392,7 +392,35 @@ def fit_tf_args():
     return {"model": LinearRegression(2), "X": X4(), "y": np.array([0.5, -1.0, 2.0, 0.0]), "batch_size": 2,
             "epochs": 1, "optimizer": keras_sgd(), "params": {"W": np.zeros((2, 1)), "b": np.zeros(1)}, "rng": 0,
             "shuffle": True, "validation_data": None, "dtype": "float32", "regularizer": None,
-            "divergence_factor": 1000.0}
+            "divergence_factor": 1000.0, "callbacks": None}
+
+
+def bad_callbacks():
+    # course_lib's numpy callbacks belong to fit (the Keras ones are tried in tests/test_tf_training.py,
+    # so that collecting this file does not import TensorFlow)
+    return [[EarlyStopping()], [EarlyStopping], [None], ["early_stopping"], EarlyStopping(), [ReduceLROnPlateau()]]
+
+
+def line_net():
+    import keras
+    return keras.Sequential([keras.Input((2,)), keras.layers.Dense(1, kernel_initializer="zeros")])
+
+
+def train_keras_args():
+    return {"net": line_net(), "X": X4(), "y": np.array([0.5, -1.0, 2.0, 0.0]), "loss": "mse",
+            "optimizer": keras_sgd(), "batch_size": 2, "epochs": 1, "rng": 0, "shuffle": True,
+            "validation_data": None, "callbacks": None, "metric": "mae", "divergence_factor": 1000.0,
+            "progress": False}
+
+
+def ok_train_keras(kw, h):
+    # the zero-initialised Dense(1) net with mse is LinearRegression(2) from zeros: numpy fit, float64
+    if kw["loss"] != "mse" or len(h.params) != 2:
+        return
+    ours = fit(LinearRegression(2), kw["X"], kw["y"], batch_size=kw["batch_size"], epochs=kw["epochs"],
+               optimizer=GradientDescent(), learning_rate=0.1, params={"W": np.zeros((2, 1)), "b": np.zeros(1)},
+               rng=kw["rng"], shuffle=kw["shuffle"])
+    np.testing.assert_allclose(h.step_loss, ours.step_loss, rtol=1e-4, atol=1e-6)
 
 
 def keras_specs():
@@ -427,7 +455,13 @@ SPECS += [
     tf_spec("course_lib.tf_twins.training.fit_tf", call=lambda **kw: tf("training").fit_tf(**kw),
             valid=fit_tf_args, also_raises=DIVERGED, ok=ok_fit_tf, max_examples=2,
             names={"X": ("X", "diverged"), "y": ("y", "X and y"), "validation_data": ("validation_data", "validation")},
-            extra_bad={"optimizer": [SGD(), "sgd"], "regularizer": [L2]}),
+            extra_bad={"optimizer": [SGD(), "sgd"], "regularizer": [L2], "callbacks": bad_callbacks()}),
+    tf_spec("course_lib.tf_twins.training.train_keras", call=lambda **kw: tf("training").train_keras(**kw),
+            valid=train_keras_args, also_raises=DIVERGED, ok=ok_train_keras, max_examples=2,
+            names={"X": ("X", "diverged"), "y": ("y", "X and y", "loss"), "net": ("net",),
+                   "validation_data": ("validation_data", "validation")},
+            extra_bad={"optimizer": [SGD(), "sgd"], "callbacks": bad_callbacks(), "net": [LinearRegression(2)],
+                       "loss": ["no_such_loss", L2(0.1)], "metric": ["no_such_metric", L2(0.1)]}),
 ]
 
 test_fuzz = fuzz_tests(SPECS)
