@@ -283,3 +283,93 @@ def test_gd_path_bounds_its_steps_and_keeps_no_overflowed_iterate():
     f = gd_path(s, 1e300, steps=5, start=(1.0, 1.0))   # the first step overflows float64
     assert f.diverged_at == 1 and len(f.path) == 1 and np.all(np.isfinite(f.excess_loss))
     assert "diverged at step 1" in f.status
+
+
+# ---- what mutation testing found unchecked (make mutation PATHS=course_lib/widgets/gd_path.py) ----
+
+ROUND = LossSurface(QuadraticBowl(np.eye(2), np.zeros(2)))   # lambda = 1: stable below lr = 2
+
+
+def test_surface_loss_and_grad_take_points_and_batches_and_name_theta():
+    s = LossSurface(QuadraticBowl(np.diag([2.0, 4.0]), np.array([1.0, -1.0])), min_loss=0.5)
+    # L = 0.5 + (w - 1)^2 + 2 (b + 1)^2, grad = (2 (w - 1), 4 (b + 1)), by hand at (2, 0): 0.5 + 1 + 2
+    assert s.loss([2.0, 0.0]) == 3.5 and s.grad([2.0, 0.0]).tolist() == [2.0, 4.0]
+    batch = np.array([[[2.0, 0.0], [1.0, -1.0], [0.0, 0.0]]] * 2)          # (2, 3, 2): a 3-D batch
+    np.testing.assert_array_equal(s.loss(batch), [[3.5, 0.5, 3.5]] * 2)
+    np.testing.assert_array_equal(s.loss(batch[0]), [3.5, 0.5, 3.5])
+    assert s.grad(batch).shape == (2, 3, 2)
+    for bad, text in [(np.zeros((1, 1, 1, 2)), r"^theta must"), (5.0, r"^theta must"),
+                      ([1.0, 2.0, 3.0], r"^theta must hold points \(w, b\): last dimension 2, got shape \(3,\)$"),
+                      ([1e308, 1e308], r"^theta is too far from the minimum: the loss overflows float64$")]:
+        for method in (s.loss, s.grad):
+            with pytest.raises(ValueError, match=text):
+                method(bad)
+    with pytest.raises(ValueError, match=r"^theta is too far"):
+        s.loss([1e200, 0.0])    # its gradient, 2e200, is still finite
+
+
+def test_surface_refuses_huge_or_degenerate_data_just_outside_its_limits():
+    just = float(np.nextafter(1e100, np.inf))
+    assert linear_regression_surface([0.0, 1.0], [0.0, -1e100]).bowl.A.shape == (2, 2)  # 1e100 itself is fine
+    with pytest.raises(ValueError, match="two different values"):   # x = 1e100 passes the range check, but
+        linear_regression_surface([0.0, 1e100], [0.0, 1.0])         # its Hessian is singular in float64
+    for x, y in [([0.0, just], [0.0, 1.0]), ([0.0, 1.0], [0.0, -just])]:
+        with pytest.raises(ValueError, match=r"^x and y must lie within ±1e100 \(their squares must fit in float64\)$"):
+            linear_regression_surface(x, y)
+    # x nearly constant (1e6 and 1e6 + 1e-4): the Hessian's smallest eigenvalue ~5e-21 is far below
+    # 1e-12 of its largest entry (2e12): no unique minimum in float64
+    with pytest.raises(ValueError, match=r"^x must take at least two different values \(else \(w, b\) has no unique"):
+        linear_regression_surface([1e6, 1e6 + 1e-4], [0.0, 1.0])
+    for x, y, word in [([[1.0, 2.0]], [1.0, 2.0], "x"), ([1.0, 2.0], [[1.0, 2.0]], "y"), ([1.0, np.nan], [1.0, 2.0], "x"),
+                       ([1.0, 2.0], [1.0, np.inf], "y")]:
+        with pytest.raises(ValueError, match=rf"^{word} must"):
+            linear_regression_surface(x, y)
+
+
+def test_widget_learning_rate_slider_spans_its_stated_range():
+    # stable bound 2: log10(1.5 * 2) = 0.477 -> 0.48, log10(2 / 300) = -2.176 -> -2.18 (rounded to the step)
+    ui = GDPathWidget(ROUND, start=(1.0, 1.0), learning_rate=10 ** -2.18, max_steps=1, steps=1, tol=0.0)
+    lr = ui.controls["learning_rate"]
+    assert (lr.min, lr.max, lr.step, lr.base, lr.readout_format) == (-2.18, 0.48, 0.01, 10, ".3g")
+    assert lr.description == "learning rate" and lr.value == pytest.approx(10 ** -2.18, rel=1e-12)
+    steps = ui.controls["steps"]
+    assert (steps.min, steps.max, steps.value, steps.description) == (1, 1, 1, "steps") and ui.tol == 0.0
+    assert len(ui.frame.path) == 2 and ui.frame.converged_at is None     # tol 0: one step, never converged
+    for value in (0.0066, 3.03):        # just below 10^-2.18 = 0.006607 and above 10^0.48 = 3.020
+        with pytest.raises(ValueError, match=r"^learning_rate must"):
+            GDPathWidget(ROUND, start=(1.0, 1.0), learning_rate=value)
+    for kwargs, word in [({"tol": -1e-12}, "tol"), ({"tol": np.nan}, "tol"), ({"max_steps": 0}, "max_steps"),
+                         ({"max_steps": 10_001}, "max_steps"), ({"steps": 0}, "steps"),
+                         ({"steps": 11, "max_steps": 10}, "steps")]:
+        with pytest.raises(ValueError, match=rf"^{word} must"):
+            GDPathWidget(ROUND, start=(1.0, 1.0), **kwargs)
+
+
+def test_widget_checks_start_and_extent_even_when_the_extent_is_given():
+    with pytest.raises(ValueError, match=r"^start \[1e\+200, 0.0\] is too far from the minimum"):
+        GDPathWidget(ROUND, start=(1e200, 0.0), extent=(-1.0, 1.0, -1.0, 1.0))
+    ui = GDPathWidget(ROUND, start=(1.0, 1.0), extent=(-3, 2, -1, 4), learning_rate=3.0, max_steps=10_000, steps=1)
+    assert ui.extent == (-3.0, 2.0, -1.0, 4.0) and ui.ax_path.get_xlim() == (-3.0, 2.0)
+    assert ui.controls["steps"].max == 10_000
+
+
+def test_widget_figure_layout_and_labels():
+    ui = GDPathWidget(ROUND, start=(1.0, 1.0))
+    assert ui.ax_path.get_title() == "GD path on the loss contours"
+    assert ui.ax_loss.get_title() == "excess loss per step" and ui.ax_loss.get_yscale() == "log"
+    assert ui.ax_path.get_position().x1 <= ui.ax_loss.get_position().x0   # side by side
+    texts = [t.get_text() for t in ui.ax_path.texts]
+    assert " start" in texts and " minimum" in texts                     # the start is marked too
+
+
+def test_show_displays_controls_status_and_figure(monkeypatch):
+    import course_lib.widgets._live as live
+
+    shown = []
+    monkeypatch.setattr(live, "display", lambda obj, **kw: shown.append(obj))
+    ui = GDPathWidget(ROUND, start=(1.0, 1.0))
+    ui.show()
+    box, image = shown
+    controls, status = box.children
+    assert list(controls.children) == [ui.controls["learning_rate"], ui.controls["steps"]] and status is ui.status
+    assert image.data == ui.live.png
