@@ -6,6 +6,10 @@
 Each notebook runs in the course's python3 kernel with its folder as working directory and
 the same quiet/deterministic environment as `make test` (TF log level, oneDNN off, hash seed).
 Prints each notebook's wall-clock time; exits 1 if any cell raised.
+
+Each notebook's metadata records the OpenBLAS kernel and numpy SIMD targets it was executed
+under (``metadata.course.executed_under``), so that `make test` checks its stored outputs under
+another kernel than the one that produced them (scripts/other_blas_kernel.py).
 """
 from __future__ import annotations
 
@@ -19,13 +23,25 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+import other_blas_kernel  # noqa: E402  (scripts/ is not a package)
+
 ENV = {"TF_CPP_MIN_LOG_LEVEL": "2", "TF_ENABLE_ONEDNN_OPTS": "0", "PYTHONHASHSEED": "0",
        "JUPYTER_PREFER_ENV_PATH": "1"}
 
 
-def execute(path: Path, timeout: int = 300) -> float:
+def executed_under() -> dict:
+    """The OpenBLAS kernel (as a fresh process with this environment reports it) and numpy's
+    active optional SIMD targets, i.e. what decides the rounding of the stored outputs."""
+    kernels = other_blas_kernel.active_kernels(dict(os.environ))
+    return {"openblas": kernels[0] if kernels else None,
+            "numpy_simd": other_blas_kernel.numpy_features_to_disable()}
+
+
+def execute(path: Path, timeout: int = 300, under: dict | None = None) -> float:
     """Execute one notebook in place; return its wall-clock time in seconds."""
     nb = nbformat.read(path, as_version=4)
+    nb.metadata.setdefault("course", {})["executed_under"] = under or executed_under()
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent)}},
                             record_timing=False, store_widget_state=True,
@@ -45,9 +61,11 @@ def main(argv: list[str]) -> int:
     os.environ.pop("MPLBACKEND", None)  # notebooks choose %matplotlib inline themselves
     paths = [Path(a) for a in argv] or sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
     failed = 0
+    under = executed_under()
+    print(f"executing under OpenBLAS kernel {under['openblas']}, numpy SIMD {under['numpy_simd'] or 'baseline'}")
     for path in paths:
         try:
-            print(f"{path.name:<50} {execute(path):6.1f} s", flush=True)
+            print(f"{path.name:<50} {execute(path, under=under):6.1f} s", flush=True)
         except CellExecutionError as exc:
             failed += 1
             print(f"{path.name:<50} FAILED\n{str(exc)[-2000:]}", flush=True)

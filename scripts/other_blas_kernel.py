@@ -1,12 +1,15 @@
-"""Print an OpenBLAS kernel other than the active one, for `make test`'s second notebook run.
+"""Print an OpenBLAS kernel other than the active one, for `make test`'s notebook run.
 
     .venv/bin/python scripts/other_blas_kernel.py     # "Haswell" on stdout, the reason on stderr
 
 Why: numpy's OpenBLAS picks a matrix-product kernel for the CPU it runs on (AVX-512 on this
 course's servers, AVX2 on most laptops, NEON on ARM), and different kernels round differently.
 A printed number that depends on that rounding passes `make test` on the machine that stored it
-and fails on a learner's laptop. `make test` therefore runs nbval on the notebooks a second time
-with ``OPENBLAS_CORETYPE`` set to the kernel this script prints, and requires the same outputs.
+and fails on a learner's laptop. `make test` therefore runs nbval on the notebooks with
+``OPENBLAS_CORETYPE`` set to the kernel this script prints, and requires the stored outputs.
+``--avoid-recorded notebooks`` also avoids the kernels the stored outputs were computed under
+(``metadata.course.executed_under``, written by scripts/execute_notebooks.py): a run under that
+very kernel could not notice that they depend on it.
 
 Which kernel: threadpoolctl reports the active one (``OPENBLAS_CORETYPE`` in the environment
 already counts). The candidates are tried in the order below, skipping any the CPU cannot run
@@ -22,19 +25,20 @@ wins (OpenBLAS silently falls back to the detected kernel for a name it lacks: `
 
 numpy's own loops (exp, log, tanh, sums ...) also pick code per CPU at run time (AVX-512, AVX2,
 or the SSE baseline): ``--numpy-disable`` prints the optional SIMD targets active here
-(numpy's ``__cpu_dispatch__`` that this CPU runs), and the second run sets
+(numpy's ``__cpu_dispatch__`` that this CPU runs), and the notebook run sets
 ``NPY_DISABLE_CPU_FEATURES`` to them, so numpy runs its baseline code as an older CPU would.
 (Measured on this course's AVX-512 server: ``np.exp`` differs in about 5 % of elements between the
 AVX-512 and AVX2 paths.) Where the BLAS kernel cannot be switched but numpy's targets can (a Mac
-with Accelerate), the second run still runs, with numpy's targets alone.
+with Accelerate), the notebook run still switches numpy's targets alone.
 
-After the second run, ``--compare FIRST.xml SECOND.xml KERNEL`` (pytest --junitxml reports of
-the two runs) lists the cells that fail only under the other kernel, apart from those that
-failed both times.
+When that run fails, ``--failed-files OTHER.xml`` names the failing notebooks, `make test` runs
+them again under the active kernel, and ``--compare NATIVE.xml OTHER.xml KERNEL`` (pytest
+--junitxml reports) lists the cells that fail only under the other kernel, apart from those
+that failed both times.
 
 Exit status 0 with the name on stdout (and on stderr which kernel is active); 3 when no other kernel can be used here (numpy's BLAS is
 not OpenBLAS, e.g. Apple's Accelerate in numpy's macOS wheels; or no candidate runs), with the
-reason on stderr; the second run is then skipped, and `make test` says why.
+reason on stderr; `make test` then runs the notebooks under the active kernel and says why.
 """
 from __future__ import annotations
 
@@ -102,10 +106,35 @@ def candidates(machine: str, active: str, flags: set[str] | None) -> list[str]:
     return [k for k in names if X86_RANK[k.lower()] <= top]
 
 
+def recorded_kernels(paths: list[str]) -> set[str]:
+    """The OpenBLAS kernels the notebooks under ``paths`` were executed under, as
+    scripts/execute_notebooks.py records them (``metadata.course.executed_under.openblas``)."""
+    from pathlib import Path
+    found = set()
+    for path in paths:
+        p = Path(path)
+        for nb in sorted(p.rglob("*.ipynb")) if p.is_dir() else [p]:
+            try:
+                meta = json.loads(nb.read_text(encoding="utf-8")).get("metadata", {})
+            except (OSError, ValueError):
+                continue
+            kernel = meta.get("course", {}).get("executed_under", {}).get("openblas")
+            if isinstance(kernel, str) and kernel:
+                found.add(kernel)
+    return found
+
+
 def choose(machine: str | None = None, flags: set[str] | None = None,
-           probe=active_kernels) -> tuple[str | None, str]:
-    """(kernel, explanation), or (None, reason it cannot be done here)."""
+           probe=active_kernels, avoid: set[str] | frozenset = frozenset()) -> tuple[str | None, str]:
+    """(kernel, explanation), or (None, reason it cannot be done here).
+
+    The kernel differs from the active one and from every kernel in ``avoid`` (those the stored
+    outputs were computed under): a run under the very kernel that produced the outputs would
+    not notice that they depend on it. If every other kernel this CPU runs is in ``avoid`` but
+    the active one is not, the active kernel is the answer (it already differs from theirs).
+    """
     machine = (machine or platform.machine()).lower()
+    avoid_l = {k.lower() for k in avoid}
     active = probe(None)
     if not active:
         return None, ("numpy's BLAS here is not OpenBLAS (Apple's Accelerate, MKL, ...), so "
@@ -114,14 +143,18 @@ def choose(machine: str | None = None, flags: set[str] | None = None,
     if flags is None and machine in ("x86_64", "amd64", "i386", "i686", "x86"):
         flags = x86_flags()
     tried = []
+    stored = f" (the stored outputs were computed under {', '.join(sorted(avoid))})" if avoid else ""
     for kernel in candidates(machine, current, flags):
         reported = probe(dict(os.environ, OPENBLAS_CORETYPE=kernel))
-        if reported and reported[0].lower() != current.lower():
-            return kernel, (f"active OpenBLAS kernel {current}; second run with "
-                            f"OPENBLAS_CORETYPE={kernel} (OpenBLAS reports {reported[0]})")
+        if reported and reported[0].lower() != current.lower() and reported[0].lower() not in avoid_l:
+            return kernel, (f"active OpenBLAS kernel {current}; notebooks run with "
+                            f"OPENBLAS_CORETYPE={kernel} (OpenBLAS reports {reported[0]}){stored}")
         tried.append(f"{kernel} -> {reported[0] if reported else 'crashed'}")
+    if avoid_l and current.lower() not in avoid_l:
+        return current, (f"no other kernel runs here that differs from the stored outputs' one; the "
+                         f"active kernel {current} does{stored}")
     why = f"tried {', '.join(tried)}" if tried else f"no candidate kernel for {machine}"
-    return None, f"no OpenBLAS kernel other than the active {current} runs on this CPU ({why})"
+    return None, f"no OpenBLAS kernel other than the active {current}{stored} runs on this CPU ({why})"
 
 
 def failed_tests(junit_xml: str) -> dict[str, bool] | None:
@@ -143,6 +176,12 @@ def numpy_features_to_disable() -> list[str]:
     except ImportError:  # a numpy without run-time dispatch information
         return []
     return [name for name in __cpu_dispatch__ if __cpu_features__.get(name)]
+
+
+def failed_files(junit_xml: str) -> list[str]:
+    """The files (notebooks) with a failed or erroring test in a --junitxml report, in order."""
+    tests = failed_tests(junit_xml) or {}
+    return list(dict.fromkeys(t.split("::")[0] for t, bad in tests.items() if bad))
 
 
 def compare(first_xml: str, second_xml: str, kernel: str) -> str:
@@ -167,7 +206,11 @@ def compare(first_xml: str, second_xml: str, kernel: str) -> str:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--compare", nargs=3, metavar=("FIRST_XML", "SECOND_XML", "KERNEL"),
-                        help="say which failures of the second run are CPU-dependent (make test)")
+                        help="say which failures under the other kernel are CPU-dependent (make test)")
+    parser.add_argument("--avoid-recorded", nargs="*", metavar="PATH", default=[],
+                        help="also avoid the kernels these notebooks were executed under (their metadata)")
+    parser.add_argument("--failed-files", metavar="JUNIT_XML",
+                        help="print the files with a failed test in a pytest --junitxml report")
     parser.add_argument("--numpy-disable", action="store_true",
                         help="print numpy's active optional SIMD targets, for NPY_DISABLE_CPU_FEATURES")
     args = parser.parse_args(argv)
@@ -177,7 +220,11 @@ def main(argv: list[str]) -> int:
     if args.compare:
         print(compare(*args.compare))
         return 0
-    kernel, explanation = choose()
+    if args.failed_files:
+        files = failed_files(args.failed_files)
+        print(" ".join(files))
+        return 0 if files and all(os.path.exists(f) for f in files) else 4
+    kernel, explanation = choose(avoid=recorded_kernels(args.avoid_recorded))
     print(f"other_blas_kernel: {explanation}", file=sys.stderr)
     if kernel is None:
         return SKIP

@@ -1,11 +1,12 @@
-"""make test's second notebook run under another OpenBLAS kernel (scripts/other_blas_kernel.py).
+"""make test's notebook run under another OpenBLAS kernel (scripts/other_blas_kernel.py).
 
 The unit tests drive the kernel choice with a fake probe and fake CPU flags (x86 with and
 without AVX-512 or /proc/cpuinfo, ARM, a BLAS that is not OpenBLAS, a name OpenBLAS ignores, a
 kernel that crashes). The harness test writes a tiny notebook whose stored output is a float sum
 of matrix products printed to full precision (it changes with the kernel's rounding, checked
-first), and runs `make test` on it exactly as the README's command runs the notebooks: the first
-run passes, the second-kernel run must fail and name the notebook, the cell and both values.
+first), and runs `make test` on it exactly as the README's command runs the notebooks: the run
+under the other kernel must fail and name the notebook, the cell and both values; the rerun of
+the failing notebook under the active kernel passes, so the report calls the cell CPU-dependent.
 """
 from __future__ import annotations
 
@@ -85,8 +86,46 @@ def test_choose_on_arm():
     assert obk.choose("aarch64", None, fake_probe("neoversen1", {"armv8": "armv8"}))[0] == "armv8"
     probe = fake_probe("armv8", {"cortexa57": "cortexa57"})
     assert obk.choose("aarch64", None, probe) == (
-        "cortexa57", "active OpenBLAS kernel armv8; second run with OPENBLAS_CORETYPE=cortexa57 "
+        "cortexa57", "active OpenBLAS kernel armv8; notebooks run with OPENBLAS_CORETYPE=cortexa57 "
         "(OpenBLAS reports cortexa57)")
+
+
+def test_choose_avoids_the_kernel_the_stored_outputs_were_computed_under():
+    # stored under Haswell, tested on an AVX-512 machine: Haswell would compare Haswell with Haswell
+    probe = fake_probe("SkylakeX", {"Haswell": "Haswell", "Sandybridge": "Sandybridge"})
+    kernel, why = obk.choose("x86_64", AVX512, probe, avoid={"haswell"})
+    assert kernel == "Sandybridge" and "haswell" in why
+    # every other kernel is the stored one, the active one is not: the active kernel will do
+    probe = fake_probe("SkylakeX", {"Haswell": "Haswell", "Sandybridge": "Haswell", "Nehalem": "Haswell",
+                                    "Prescott": "Haswell"})
+    assert obk.choose("x86_64", AVX512, probe, avoid={"Haswell"})[0] == "SkylakeX"
+    # the active kernel is the stored one and nothing else runs: no kernel can check it here
+    kernel, why = obk.choose("x86_64", {"pni"}, fake_probe("Prescott", {}), avoid={"Prescott"})
+    assert kernel is None and "Prescott" in why
+    # nothing recorded: only the active kernel is avoided, as before
+    assert obk.choose("x86_64", AVX512, fake_probe("SkylakeX", {"Haswell": "Haswell"}))[0] == "Haswell"
+
+
+def test_recorded_kernels_are_read_from_the_notebooks_metadata(tmp_path):
+    for name, under in [("a", {"openblas": "Haswell"}), ("b", {"openblas": "SkylakeX"}), ("c", {}),
+                        ("d", None)]:
+        meta = {} if under is None else {"course": {"executed_under": under}}
+        nbformat.write(nbformat.v4.new_notebook(metadata=meta), tmp_path / f"{name}.ipynb")
+    (tmp_path / "broken.ipynb").write_text("{not json")
+    assert obk.recorded_kernels([str(tmp_path)]) == {"Haswell", "SkylakeX"}
+    assert obk.recorded_kernels([str(tmp_path / "a.ipynb")]) == {"Haswell"}
+    assert obk.recorded_kernels([]) == set()
+    # the course's own notebooks say what they were executed under (make notebooks records it)
+    assert obk.recorded_kernels([str(ROOT / "notebooks")])
+
+
+def test_failed_files_lists_each_failing_file_once_in_order(tmp_path):
+    report = junit(tmp_path, "r.xml", [("nb/b.ipynb", "Cell 1", True), ("nb/a.ipynb", "Cell 0", False),
+                                       ("nb/b.ipynb", "Cell 2", True), ("nb/c.ipynb", "Cell 3", True)])
+    assert obk.failed_files(report) == ["nb/b.ipynb", "nb/c.ipynb"]
+    assert obk.failed_files(str(tmp_path / "missing.xml")) == []
+    # the script exits 4 when a failed file cannot be found from here (make then reruns all)
+    assert run_script(None, "--failed-files", report).returncode == 4
 
 
 def run_script(env=None, *args):
@@ -180,9 +219,10 @@ def test_make_test_fails_naming_the_cell_when_an_output_depends_on_the_blas_kern
                             capture_output=True, text=True, cwd=ROOT, env=env)
     out = result.stdout + result.stderr
     other = f"OPENBLAS_CORETYPE={kernel} NPY_DISABLE_CPU_FEATURES='{feats}'"
-    first, _, second = result.stdout.partition(f"==> nbval again on {nb_args} under {other}")
-    assert second, out[-3000:]
-    assert "4 passed" in first and "failed" not in first, first[-3000:]        # native kernel: green
+    first, _, rest = result.stdout.partition(f"==> nbval on {nb_args} under {other}")
+    second, _, third = rest.partition("==> the failing notebooks again under this machine's own kernel")
+    assert second and third, out[-3000:]
+    assert "4 passed" in first and "failed" not in first, first[-3000:]        # TEST_ARGS, natively: green
     assert result.returncode != 0, out[-3000:]
     assert re.search(r"FAILED \S*synthetic-blas\.ipynb::Cell 0\b", second), second[-3000:]
     summary = second.split("short test summary")[-1]
@@ -192,6 +232,7 @@ def test_make_test_fails_naming_the_cell_when_an_output_depends_on_the_blas_kern
     n_failed = 2 if simd_differs else 1
     assert f"{4 - n_failed} passed" in second and f"{n_failed} failed" in second
     assert (re.search(r"FAILED \S*synthetic-blas\.ipynb::Cell 3\b", summary) is not None) == simd_differs
+    assert "4 passed" in third and "failed" not in third.split("make test:")[0]  # rerun natively: green
     assert f"under {other} some outputs differ" in result.stderr
     report = result.stderr.split("CPU-dependent:")[-1]
     assert re.search(r"^  \S*synthetic-blas\.ipynb::Cell 0$", report, re.M), result.stderr
