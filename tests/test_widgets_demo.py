@@ -147,3 +147,12 @@ def test_show_displays_the_slider_the_status_and_the_figure(monkeypatch):
     demo.show()
     box, image = shown
     assert list(box.children) == [demo.controls["learning_rate"], demo.status] and image.data == demo.live.png
+
+
+def test_demo_constructor_limits_and_defaults():
+    assert ParabolaDemo().steps == 20 and len(ParabolaDemo(learning_rate=0.01, steps=1).frame.w) == 2
+    assert ParabolaDemo(learning_rate=10**0.3, steps=10_000).frame.ok is False       # the slider's ends
+    for kwargs, word in [({"learning_rate": 0.0099}, "learning_rate"), ({"learning_rate": 1.996}, "learning_rate"),
+                         ({"steps": 0}, "steps"), ({"steps": 10_001}, "steps")]:
+        with pytest.raises(ValueError, match=rf"^{word} must be"):
+            ParabolaDemo(**kwargs)
