@@ -102,6 +102,9 @@ def make_train_step(net: keras.Model, loss_fn, metric_fn, optimizer, x_spec, y_s
         optimizer.apply_gradients(zip(grads, net.trainable_variables))
         return loss, metric_fn(yb, pred), tf.linalg.global_norm(grads)
 
+    # every training run compiles its own step (a new net, a new optimizer): one trace per run is the
+    # design, so TensorFlow's "frequent retracing" warning (keyed by this function's code) is noise
+    step._omit_frequent_tracing_warning = True
     return step
 
 
