@@ -258,7 +258,8 @@ class _Loop:
         """The loss of predictions ``pred`` plus every penalty, as ``fit`` reports it."""
         loss = float(self.loss_fn(y, pred))
         if self.net.losses:
-            loss += float(tf.add_n([tf.cast(p, "float64") for p in self.net.losses]))
+            losses = self.net.losses
+            loss += float(tf.add_n([tf.cast(p, losses[0].dtype) for p in losses]))
         return loss + (self.penalty() if self.penalty else 0.0)
 
     def run(self) -> History:
