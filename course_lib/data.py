@@ -29,6 +29,8 @@ FILES = {
     "digits.csv": ("4faf08295f17d77e9a147ed5ea842ec501bd089cc6e61627f36ef15c1b48ea5b", 1797, 64),
     "breast_cancer.csv": ("24e220f06a0844385ea0e0f551c2ee1f9725e248e1dd662fafca95e0c7d1a0bf", 569, 30),
     "diabetes.csv": ("9193026b7622ff944f0a6855a10107b24caf50dad69787c46e6890e69c27faca", 442, 10),
+    # the training runs of notebook 08's workflow widget: (SHA-256, rows, columns - 1)
+    "workflow_runs.csv": ("ef8da21f54baf1d9142bf5e66fdb1367677fc625debb6d42d253f046fbddbc01", 1502, 10),
 }
 
 
@@ -66,9 +68,10 @@ class Dataset:
         return int(np.unique(self.y).size)
 
 
-def _read_checked(name: str) -> Dataset:
+def _checked_bytes(name: str) -> bytes:
+    """The bytes of a shipped file, after its SHA-256 matched the one recorded in FILES."""
     path = DATA_DIR / name
-    digest, n_rows, n_features = FILES[name]
+    digest = FILES[name][0]
     restore = (f"Restore it with `git checkout -- data/{name}` (or re-clone the course); "
                "see data/README.md for its source.")
     try:
@@ -78,7 +81,12 @@ def _read_checked(name: str) -> Dataset:
     if hashlib.sha256(raw).hexdigest() != digest:
         raise DataFileError(f"data file {path} is corrupted or truncated (its SHA-256 does not "
                             f"match the one recorded in course_lib/data.py). {restore}")
-    header, _, body = raw.decode("utf-8").partition("\n")
+    return raw
+
+
+def _read_checked(name: str) -> Dataset:
+    n_rows, n_features = FILES[name][1:]
+    header, _, body = _checked_bytes(name).decode("utf-8").partition("\n")
     table = np.loadtxt(io.StringIO(body), delimiter=",", ndmin=2)  # numpy's C parser: fast
     assert table.shape == (n_rows, n_features + 1), table.shape  # guaranteed by the checksum
     names = header.strip().split(",")
@@ -103,6 +111,24 @@ def load_breast_cancer() -> Dataset:
 def load_diabetes() -> Dataset:
     """Diabetes progression (Efron et al. 2004): 442 x 10, raw units; ``y`` is a disease score."""
     return _read_checked("diabetes.csv")
+
+
+def load_workflow_runs() -> dict[str, np.ndarray]:
+    """Notebook 08's precomputed training runs: one row per (learning rate, schedule, dropout) x epoch.
+
+    Written once by ``scripts/make_workflow_runs.py`` (an MLP on the digits, trained with Keras;
+    see data/README.md). Returns the file's columns by name: ``schedule`` as strings, ``epoch``
+    as integers, the others as floats. A run that diverged ends early, with a last row holding
+    the nan or inf its training loss reached; read it with
+    :meth:`course_lib.widgets.workflow.WorkflowRuns.from_columns`.
+    """
+    n_rows, n_columns = FILES["workflow_runs.csv"][1], FILES["workflow_runs.csv"][2] + 1
+    header, _, body = _checked_bytes("workflow_runs.csv").decode("utf-8").partition("\n")
+    table = np.loadtxt(io.StringIO(body), delimiter=",", dtype=str, ndmin=2)
+    assert table.shape == (n_rows, n_columns), table.shape  # guaranteed by the checksum
+    kinds = {"schedule": str, "epoch": np.int64}
+    return {name: table[:, j].astype(kinds.get(name, np.float64))
+            for j, name in enumerate(header.strip().split(","))}
 
 
 def load_mnist_if_cached(path: str | os.PathLike | None = None) -> tuple[np.ndarray, ...]:

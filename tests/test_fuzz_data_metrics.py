@@ -258,6 +258,16 @@ def split_fields():
             "X_test": np.zeros((1, 2)), "y_test": np.zeros(1)}
 
 
+def ok_workflow_runs(kw, columns):
+    """The file's columns, full length; nan/inf only in the last row of a run (its divergence)."""
+    names = ["initial_learning_rate", "schedule", "dropout", "epoch", "learning_rate", "loss", "accuracy",
+             "val_loss", "val_accuracy", "test_loss", "test_accuracy"]
+    assert list(columns) == names and {len(v) for v in columns.values()} == {data.FILES["workflow_runs.csv"][1]}
+    key = list(zip(columns["initial_learning_rate"], columns["schedule"], columns["dropout"]))
+    for i in np.flatnonzero(~np.isfinite(columns["loss"]) | ~np.isfinite(columns["val_loss"])):
+        assert i + 1 == len(key) or key[i + 1] != key[i], f"row {i}: nan/inf inside a run"
+
+
 def ok_dataset(kw, d):
     assert d.X.shape == (3, 2) and len(d.feature_names) == 2
 
@@ -269,6 +279,8 @@ DATA_SPECS = [
          ok=lambda kw, d: int(d.y.sum()) == 212 or pytest.fail("212 malignant")),
     Spec("course_lib.data.load_diabetes", call=data.load_diabetes, valid=dict,
          ok=lambda kw, d: d.X.shape == (442, 10) or pytest.fail(str(d.X.shape))),
+    Spec("course_lib.data.load_workflow_runs", call=data.load_workflow_runs, valid=dict,
+         allow_nan=True, allow_inf=True, ok=ok_workflow_runs),   # a diverged run's last row holds nan/inf
     Spec("course_lib.data.load_mnist_if_cached", call=lambda **kw: data.load_mnist_if_cached(**kw),
          valid=lambda: {"path": mnist_file()}, also_raises=(FileNotFoundError,), ok=ok_mnist,
          extra_bad={"path": [Path(mnist_file()).parent, Path(__file__), str(Path(__file__)), b"/nonexistent"]}),

@@ -480,11 +480,114 @@ SPECS = [
     Spec("course_lib.widgets.tuning_loop.TuningLoopExplorer.show", call=lambda: tuning_ui().show(), valid=dict, timeout=SLOW),
 ]
 
+
+# ---- workflow (notebook 08): a 2 x 1 x 2 grid of 6-epoch runs; the largest rate diverges at epoch 2 --
+from test_exercises_nb07 import _keras_rule  # noqa: E402  (one transcription of Keras's stopping rule)
+
+from course_lib.widgets import workflow  # noqa: E402
+
+WF_VAL = [1.0, 0.8, 0.7, 0.75, 0.72, 0.9]
+
+
+def wf_fields(diverged: bool = False) -> dict:
+    n = 2 if diverged else 6
+    val = np.array(WF_VAL[:n])
+    return {"learning_rate": np.full(n, 0.01), "loss": np.linspace(2.0, 0.5, n), "accuracy": np.linspace(0.3, 0.9, n),
+            "val_loss": val, "val_accuracy": 1.2 - val, "test_loss": val + 0.05, "test_accuracy": 1.15 - val,
+            "diverged_at": n if diverged else None, "divergence": "training loss nan" if diverged else ""}
+
+
+def wf_grid() -> dict:
+    runs = {(lr, "constant", d): workflow.WorkflowRun(**wf_fields(lr == 1.0)) for lr in (0.01, 1.0) for d in (0.0, 0.5)}
+    return {"learning_rates": (0.01, 1.0), "schedules": ("constant",), "dropouts": (0.0, 0.5), "epochs": 6,
+            "runs": runs, "plateau_patience": 3}
+
+
+@once
+def wf_runs() -> workflow.WorkflowRuns:
+    return workflow.WorkflowRuns(**wf_grid())
+
+
+def wf_columns() -> dict:
+    rows = []
+    for (lr, s, d), run in wf_runs().runs.items():
+        rows += [[lr, s, d, e] + [float(getattr(run, c)[e]) for c in workflow.CURVES] for e in range(run.epochs)]
+        if run.diverged_at is not None:
+            rows.append([lr, s, d, run.diverged_at] + [np.nan] * len(workflow.CURVES))
+    return {name: np.array(col, dtype=str if name == "schedule" else float)
+            for name, col in zip(workflow.COLUMNS, zip(*rows))}
+
+
+@once
+def wf_ui():
+    return workflow.WorkflowExplorer(wf_runs(), patience=2, max_patience=8)
+
+
+def ok_wf_lookup(kw, result):
+    (lr, schedule, dropout), run = result
+    want_lr = 0.01 if np.log10(float(kw["learning_rate"])) < -1 else 1.0     # log midpoint of 0.01 and 1 is 0.1
+    assert abs(np.log10(float(kw["learning_rate"])) + 1) < 1e-12 or lr == want_lr
+    assert abs(float(kw["dropout"]) - 0.25) < 1e-12 or dropout == (0.0 if float(kw["dropout"]) < 0.25 else 0.5)
+    assert run is wf_runs().runs[(lr, schedule, dropout)]
+
+
+def ok_wf_frame(kw, f):
+    (lr, _, _), run = wf_runs().run(kw["learning_rate"], kw["schedule"], kw["dropout"])
+    stop, best = _keras_rule(run.val_loss.tolist(), int(kw["patience"]), 0.0)
+    assert (f.stop_epoch, f.best_epoch) == (stop, best) and f.learning_rate == lr
+    assert f.diverged_at == (run.diverged_at if stop is None else None)
+    assert f.kept_epoch == (best if kw.get("restore_best_weights", True) else
+                            (None if f.diverged_at is not None else f.epochs_run - 1))
+
+
+WORKFLOW_SPECS = [
+    Spec("course_lib.widgets.workflow.WorkflowRun", call=lambda **kw: workflow.WorkflowRun(**kw), valid=wf_fields,
+         extra_bad={"loss": [np.ones(5), -np.ones(6), np.ones(2000)], "accuracy": [np.full(6, 1.5)],
+                    "diverged_at": [6, 5, 0], "divergence": ["nan", np.array(["nan"])]},
+         names={c: (c, "every curve") for c in workflow.CURVES}),
+    Spec("course_lib.widgets.workflow.WorkflowRun", call=lambda **kw: workflow.WorkflowRun(**kw),
+         valid=lambda: wf_fields(diverged=True),
+         extra_bad={"diverged_at": [None, 3, True], "divergence": ["", "x" * 41, 3]},
+         names={c: (c, "every curve") for c in workflow.CURVES}),
+    Spec("course_lib.widgets.workflow.WorkflowRuns", call=lambda **kw: workflow.WorkflowRuns(**kw), valid=wf_grid,
+         extra_bad={"learning_rates": [(1.0, 0.01), (0.0, 1.0), (0.01,)], "dropouts": [(0.0, 1.0), (0.5, 0.0)],
+                    "schedules": [("constant", "constant"), "constant", ("",)], "epochs": [7, 5],
+                    "runs": [{}, {**wf_grid()["runs"], (0.01, "constant", 0.0): "run"}]}),
+    Spec("course_lib.widgets.workflow.WorkflowRuns.from_columns",
+         call=lambda **kw: workflow.WorkflowRuns.from_columns(**kw), valid=lambda: {"columns": wf_columns()},
+         extra_bad={"columns": [{**wf_columns(), "epoch": wf_columns()["epoch"][::-1].copy()},
+                                {**wf_columns(), "loss": np.full(16, np.nan)},
+                                {**wf_columns(), "schedule": np.zeros(16)},
+                                {k: v[:-3] for k, v in wf_columns().items()}]},
+         ok=lambda kw, r: _equal(set(r.runs), set(wf_runs().runs))),
+    Spec("course_lib.widgets.workflow.WorkflowRuns.load", call=workflow.WorkflowRuns.load, valid=dict,
+         ok=lambda kw, r: _equal((r.learning_rates, r.dropouts, r.epochs),
+                                 (workflow.LEARNING_RATES, workflow.DROPOUTS, workflow.EPOCHS))),
+    Spec("course_lib.widgets.workflow.WorkflowRuns.run", call=lambda **kw: wf_runs().run(**kw),
+         valid=lambda: {"learning_rate": 0.05, "schedule": "constant", "dropout": 0.3}, ok=ok_wf_lookup,
+         extra_bad={"learning_rate": [0.0, -0.01, 1e300, 5e-324], "dropout": [1.0, 0.999999, -1e-9],
+                    "schedule": ["cosine", np.array(["constant"])]}),
+    Spec("course_lib.widgets.workflow.workflow_frame", call=workflow.workflow_frame,
+         valid=lambda: {"runs": wf_runs(), "learning_rate": 0.01, "schedule": "constant", "dropout": 0.0,
+                        "patience": 1, "restore_best_weights": True}, ok=ok_wf_frame,
+         extra_bad={"patience": [0, 10**6, 1000, 2**24], "learning_rate": [1.0, 0.2, 1e300],
+                    "restore_best_weights": [np.False_, 1, None]}),
+    Spec("course_lib.widgets.workflow.WorkflowExplorer", call=lambda **kw: workflow.WorkflowExplorer(**kw),
+         valid=lambda: {"runs": wf_runs(), "learning_rate": 1.0, "schedule": "constant", "dropout": 0.5,
+                        "patience": 2, "restore_best_weights": False, "max_patience": 8},
+         max_examples=FEW, timeout=SLOW, extra_bad={"patience": [9], "max_patience": [0, 10**6], "runs": [wf_grid()]}),
+    Spec("course_lib.widgets.workflow.WorkflowExplorer.update", call=lambda **kw: wf_ui().update(**kw),
+         valid=lambda: {"change": None}, timeout=SLOW),
+    Spec("course_lib.widgets.workflow.WorkflowExplorer.show", call=lambda: wf_ui().show(), valid=dict, timeout=SLOW),
+]
+SPECS += WORKFLOW_SPECS
+
 _RECORD = "a frozen record that a frame function returns for the widget to draw; never built by hand"
 EXEMPT = {f"course_lib.widgets.{name}": _RECORD for name in (
     "demo.ParabolaFrame", "gd_path.GDFrame", "sgd_path.SGDFrame", "plateau.PlateauFrame",
     "regularization.RegularizationFrame", "schedules.ScheduleFrame", "early_stopping.EarlyStoppingFrame",
     "tuning_loop.TuningFrame")}
+EXEMPT["course_lib.widgets.workflow.WorkflowFrame"] = _RECORD
 
 # Every listed bad value always runs; random ones are fewer than the harness's default (25):
 # the 68 specs have 230 arguments, and widgets are slow to build.
