@@ -151,7 +151,12 @@ def test_show_displays_the_slider_the_status_and_the_figure(monkeypatch):
 
 def test_demo_constructor_limits_and_defaults():
     assert ParabolaDemo().steps == 20 and len(ParabolaDemo(learning_rate=0.01, steps=1).frame.w) == 2
-    assert ParabolaDemo(learning_rate=10**0.3, steps=10_000).frame.ok is False       # the slider's ends
+    import warnings
+
+    with warnings.catch_warnings():      # the slider's top rate for 10,000 steps: the loss overflows float64
+        warnings.simplefilter("error")   # after ~320 steps; the loss axis stops at 1e250, without a warning
+        demo = ParabolaDemo(learning_rate=10**0.3, steps=10_000)
+    assert demo.frame.ok is False and "overflowed" in demo.frame.status and demo.ax_loss.get_ylim()[1] == 1e250
     for kwargs, word in [({"learning_rate": 0.0099}, "learning_rate"), ({"learning_rate": 1.996}, "learning_rate"),
                          ({"steps": 0}, "steps"), ({"steps": 10_001}, "steps")]:
         with pytest.raises(ValueError, match=rf"^{word} must be"):

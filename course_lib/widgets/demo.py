@@ -96,7 +96,9 @@ class ParabolaDemo:
         limits = self._loss_limits
         full = limits is None or low < limits[0] or high > limits[1] or high < limits[1] * 1e-3
         if full:
-            self._loss_limits = (low / 10, high * 10)
+            # capped at 1e250: 10x a loss near float64's largest is inf (refused as an axis limit), and
+            # matplotlib's log ticks overflow (a RuntimeWarning) on an axis reaching beyond ~1e280
+            self._loss_limits = (low / 10, min(high, 1e249) * 10)
             self.ax_loss.set(xlim=(-0.5, self.steps + 0.5), ylim=self._loss_limits)
         self.status.value = status_text(frame.status, frame.ok)
         self.live.refresh(full=full)
