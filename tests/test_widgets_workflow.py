@@ -282,7 +282,7 @@ def test_every_control_reaches_the_frame_and_the_figure(explorer):
     f = _set(ui, learning_rate=0.01, schedule="constant", dropout=0.0, patience=5, restore_best_weights=True)
     assert (f.stop_epoch, f.kept_epoch) == (19, 14)
     assert list(ui.stop_lines[0].get_xdata()) == [19, 19] and list(ui.kept_dots[0].get_xdata()) == [14]
-    assert ui.title.get_text() == "loss: lr=0.01, constant, dropout 0"
+    assert ui.title.get_text() == "lr=0.01, constant, dropout 0, patience 5"
     png = ui.live.png
     changes = [("learning_rate", 0.1, lambda g: g.best_epoch == 20), ("dropout", 0.5, lambda g: g.best_epoch == 24),
                ("schedule", "plateau", lambda g: g.best_epoch == 26), ("patience", 2, lambda g: g.stop_epoch == 28),
@@ -293,7 +293,7 @@ def test_every_control_reaches_the_frame_and_the_figure(explorer):
         assert ui.live.png != png, name      # the figure was redrawn
         png = ui.live.png
     np.testing.assert_allclose(ui.rate_line.get_ydata(), RUNS.runs[(0.1, "plateau", 0.5)].learning_rate)
-    assert ui.acc_title.get_text() == "accuracy: patience 2"
+    assert ui.title.get_text() == "lr=0.1, plateau, dropout 0.5, patience 2"
 
 
 def test_extremes_still_draw(explorer):

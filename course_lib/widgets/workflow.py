@@ -49,6 +49,8 @@ GOOD_VAL_ACCURACY = 0.95
 MAX_EPOCHS = 1_000
 MAX_PATIENCE = 1_000
 MAX_CHOICES = 20
+#: The top of the loss axis (about 430 x ln 10): a diverging run's first blow-up shows, then it leaves.
+LOSS_CEILING = 1e3
 
 
 def _sorted_values(name: str, values: Any, low: float, high: float, low_open: bool) -> tuple[float, ...]:
@@ -300,13 +302,18 @@ def _judge(runs, run, lr, schedule, patience, restore, stop, diverged, epochs_ru
                 "restore_best_weights is off: the model keeps the nan weights of the divergence")
         return f"{head}; {tail}", False
     which = f"restored epoch {kept}" if restore else f"kept epoch {kept} (restore_best_weights off)"
-    tail = f"{which}: val acc {val_acc:.3f}, test acc {test_acc:.3f}, test loss {test_loss:.3f}"
+    tail = f"{which}: val acc {val_acc:.3f}, test acc {test_acc:.3f}, test loss {_loss_text(test_loss)}"
     if not restore and kept != best:
         tail += f" (the best epoch, {best}, had val acc {run.val_accuracy[best]:.3f})"
     ok = diverged is None and val_acc >= GOOD_VAL_ACCURACY
     if diverged is None and not ok:
         tail += f" — below {GOOD_VAL_ACCURACY:g}"
     return f"{head}; {tail}", ok
+
+
+def _loss_text(loss: float) -> str:
+    """Three decimals for a trained model's loss, three digits for a blown-up one (4.01e+06)."""
+    return f"{loss:.3f}" if loss < 100 else f"{loss:.3g}"
 
 
 class WorkflowExplorer:
@@ -344,51 +351,40 @@ class WorkflowExplorer:
         self.update()
 
     def _build_figure(self) -> None:
-        runs, n = self.runs, self.runs.epochs
-        curves = [r for run in runs.runs.values() for r in (run.loss, run.val_loss)]
-        values = np.concatenate(curves)
-        low = max(values[values > 0].min() / 1.5, 1e-4) if np.any(values > 0) else 1e-4
-        high = 30.0   # ~13 x ln 10, the loss of a guess: a diverging run leaves the chart
-        rates = np.concatenate([run.learning_rate for run in runs.runs.values()])
-        r_high = max(rates.max(), max(runs.learning_rates)) * 2
-        r_low = max(min(rates[rates > 0].min() if np.any(rates > 0) else r_high, min(runs.learning_rates)) / 2,
-                    r_high * 1e-7)
-        fig, (ax, ax_a, ax_r) = plt.subplots(1, 3, figsize=(11, 3.6), gridspec_kw={"width_ratios": [3, 3, 2]})
-        self._limits = {"loss": (low, high), "rate": (r_low, r_high)}
-        (self.loss_line,) = ax.semilogy([], [], color="C0", lw=1.2, label="training loss")
-        (self.val_line,) = ax.semilogy([], [], color="C1", lw=1.4, label="validation loss")
-        (self.acc_line,) = ax_a.plot([], [], color="C0", lw=1.2, label="training accuracy")
-        (self.val_acc_line,) = ax_a.plot([], [], color="C1", lw=1.4, label="validation accuracy")
-        (self.rate_line,) = ax_r.semilogy([], [], color="C2", lw=1.4, label="learning rate")
-        self.shades = [Rectangle((0, lo), 0, hi - lo, color="0.5", alpha=0.15, lw=0, label="not trained")
-                       for lo, hi in ((low, high), (0.0, 1.02), (r_low, r_high))]
-        self.stop_lines, self.kept_dots = [], []
-        for axis, (lo, hi), shade in zip((ax, ax_a, ax_r), ((low, high), (0.0, 1.02), (r_low, r_high)), self.shades):
-            axis.add_patch(shade)
+        self._limits = _chart_limits(self.runs)
+        fig, axes = plt.subplots(1, 3, figsize=(10, 3.8), gridspec_kw={"width_ratios": [3, 3, 2]})
+        ax, ax_a, ax_r = axes
+        (self.loss_line,) = ax.semilogy([], [], color="C0", lw=1.2, label="training")
+        (self.val_line,) = ax.semilogy([], [], color="C1", lw=1.4, label="validation")
+        (self.acc_line,) = ax_a.plot([], [], color="C0", lw=1.2)
+        (self.val_acc_line,) = ax_a.plot([], [], color="C1", lw=1.4)
+        (self.rate_line,) = ax_r.semilogy([], [], color="C2", lw=1.4)
+        self.shades, self.stop_lines = [], []
+        for axis, (lo, hi) in zip(axes, self._limits):
+            self.shades.append(axis.add_patch(Rectangle((0, lo), 0, hi - lo, color="0.5", alpha=0.15, lw=0,
+                                                        label="not trained")))
             self.stop_lines.append(axis.plot([], [], color="C3", lw=1.5, label="end of training")[0])
-            axis.set(xlim=(0, n - 1), ylim=(lo, hi), xlabel="epoch")
-        for axis in (ax, ax_a):
-            self.kept_dots.append(axis.plot([], [], "o", color="C3", ms=7, mfc="none", mew=2,
-                                            label="kept weights")[0])
+            axis.set(xlim=(0, self.runs.epochs - 1), ylim=(lo, hi), xlabel="epoch")
+        self.kept_dots = [axis.plot([], [], "o", color="C3", ms=7, mfc="none", mew=2, label="kept weights")[0]
+                          for axis in (ax, ax_a)]
         (self.diverged_mark,) = ax.plot([], [], "x", color="C3", ms=10, mew=2.5, label="diverged (nan/inf)")
         ax.set(ylabel="cross-entropy (log scale)")
-        ax_a.set(ylabel="accuracy")
+        ax_a.set(ylabel="accuracy", title="accuracy")
         ax_r.set(ylabel="learning rate (log scale)", title="learning rate in use")
-        self.title = ax.set_title(" ")
-        self.acc_title = ax_a.set_title(" ")
-        ax.legend(fontsize=7, loc="lower left", ncol=2)
-        ax_a.legend(fontsize=7, loc="lower right")
-        fig.tight_layout()
+        self.title = ax.set_title(" ", fontsize=10)   # names the setting: the one animated text
+        fig.legend(handles=[self.loss_line, self.val_line, self.shades[0], self.stop_lines[0], self.kept_dots[0],
+                            self.diverged_mark], loc="lower center", ncol=6, fontsize=8, frameon=False)
+        fig.tight_layout(rect=(0, 0.06, 1, 1))
         self.live = LiveFigure(fig, animated=[self.loss_line, self.val_line, self.acc_line, self.val_acc_line,
                                               self.rate_line, *self.shades, *self.stop_lines, *self.kept_dots,
-                                              self.diverged_mark, self.title, self.acc_title])
+                                              self.diverged_mark, self.title])
 
     def update(self, change: Any = None) -> WorkflowFrame:
         """Pick the run, re-apply the stopping rule and redraw; returns the frame."""
         c = self.controls
         frame = workflow_frame(self.runs, c["learning_rate"].value, c["schedule"].value, c["dropout"].value,
                                c["patience"].value, c["restore_best_weights"].value)
-        (low, high), (r_low, r_high) = self._limits["loss"], self._limits["rate"]
+        (low, high), _, (r_low, r_high) = self._limits
         epochs = np.arange(len(frame.loss))
         self.loss_line.set_data(epochs, _on_chart(frame.loss, low, high))
         self.val_line.set_data(epochs, _on_chart(frame.val_loss, low, high))
@@ -400,16 +396,15 @@ class WorkflowExplorer:
             shade.set_x(last)
             shade.set_width(max(self.runs.epochs - 1 - last, 0))
         ended = frame.epochs_run < self.runs.epochs
-        for line, (lo, hi) in zip(self.stop_lines, ((low, high), (0.0, 1.02), (r_low, r_high))):
+        for line, (lo, hi) in zip(self.stop_lines, self._limits):
             line.set_data([last, last] if ended else [], [lo, hi] if ended else [])
         kept = [] if frame.kept_epoch is None else [frame.kept_epoch]
         self.kept_dots[0].set_data(kept, [] if not kept else [np.clip(frame.val_loss[kept[0]], low, high)])
         self.kept_dots[1].set_data(kept, [] if not kept else [frame.val_accuracy[kept[0]]])
         self.diverged_mark.set_data(*(([frame.diverged_at], [high / 1.3]) if frame.diverged_at is not None
                                       else ([], [])))
-        setting = f"lr={frame.learning_rate:g}, {frame.schedule}, dropout {frame.dropout:g}"
-        self.title.set_text(f"loss: {setting}")
-        self.acc_title.set_text(f"accuracy: patience {frame.patience}")
+        self.title.set_text(f"lr={frame.learning_rate:g}, {frame.schedule}, dropout {frame.dropout:g}, "
+                            f"patience {frame.patience}")
         self.status.value = status_text(frame.status, frame.ok)
         self.live.refresh()
         self.frame = frame
@@ -421,6 +416,20 @@ class WorkflowExplorer:
         box = widgets.VBox([widgets.HBox([c["learning_rate"], c["dropout"]]), c["schedule"],
                             widgets.HBox([c["patience"], c["restore_best_weights"]])])
         show_widget(box, self.status, self.live)
+
+
+def _chart_limits(runs: WorkflowRuns) -> list[tuple[float, float]]:
+    """Fixed y ranges of the three panels (loss, accuracy, rate), so that a change never rescales them.
+
+    The loss axis ends at LOSS_CEILING: a diverging run's first blow-up shows, the rest leaves the
+    chart. The rate axis spans the grid's rates and every rate a schedule reached, at most 7 decades.
+    """
+    values = np.concatenate([c for run in runs.runs.values() for c in (run.loss, run.val_loss)])
+    low = max(values[values > 0].min() / 1.5, 1e-4) if np.any(values > 0) else 1e-4
+    rates = np.concatenate([run.learning_rate for run in runs.runs.values()] + [np.array(runs.learning_rates)])
+    r_high = rates.max() * 2
+    r_low = max(rates[rates > 0].min() / 2, r_high * 1e-7)
+    return [(low, LOSS_CEILING), (0.0, 1.02), (r_low, r_high)]
 
 
 def _on_chart(curve: np.ndarray, low: float, high: float) -> np.ndarray:
