@@ -172,7 +172,7 @@ def _check_factor(divergence_factor: Any) -> float | None:
 def _resolve_loss(loss: Any) -> Callable:
     """A Keras ``Loss`` as is; a name or a function ``(y_true, y_pred) -> per-sample losses`` averaged."""
     if isinstance(loss, keras.losses.Loss):
-        return loss
+        return lambda y_true, y_pred: tf.reduce_mean(loss(y_true, y_pred))  # a scalar even with reduction=None
     if isinstance(loss, str):
         try:
             fn = keras.losses.get(loss)
@@ -182,7 +182,7 @@ def _resolve_loss(loss: Any) -> Callable:
             raise ValueError(f"loss must be a keras.losses.Loss, a Keras loss name such as "
                              f"'sparse_categorical_crossentropy', or a function (y_true, y_pred), got {loss!r}")
         if isinstance(fn, keras.losses.Loss):
-            return fn
+            return _resolve_loss(fn)
     elif callable(loss) and not isinstance(loss, type):
         fn = loss
     else:
@@ -218,6 +218,34 @@ def _resolve_metric(metric: Any, y1, p1) -> tuple[Any, str, Callable]:
         obj.update_state(y_true, y_pred)
         return obj.result()
     return compiled, name, batch_value
+
+
+def _brief(exc: Exception) -> str:
+    text = f"{type(exc).__name__}: {exc}"
+    return text if len(text) <= 400 else text[:400] + " ..."
+
+
+def _net_data(net: keras.Model, X: np.ndarray, y: np.ndarray, validation_data: Any):
+    """X, y and validation_data in the net's dtype, and the net's output on the first sample (built if need be)."""
+    built = [str(v.dtype) for v in net.weights if "float" in str(v.dtype)]
+    try:
+        net(X[:1].astype(built[0] if built else keras.backend.floatx()), training=False)
+    except Exception as exc:  # noqa: BLE001 - any failure of the net on X is a mismatch of X and net
+        raise ValueError(f"X/net: the net cannot take X of shape {X.shape}: {_brief(exc)}") from None
+    floats = [str(v.dtype) for v in net.trainable_variables if "float" in str(v.dtype)]
+    if not floats:
+        raise ValueError(f"net must have trainable float weights, got {_show(net)}")
+    dtype = floats[0]
+    y_dtype = dtype if y.dtype.kind == "f" else "int64"
+    X, y = X.astype(dtype), y.astype(y_dtype)
+    val = None
+    if validation_data is not None:
+        Xv, yv = _check_data(None, *_check_pair(validation_data), ("validation_data X", "y"))
+        if Xv.shape[1:] != X.shape[1:] or yv.shape[1:] != y.shape[1:]:
+            raise ValueError(f"validation_data must have the shapes of X and y after the first axis, got "
+                             f"{Xv.shape}, {yv.shape} for X {X.shape}, y {y.shape}")
+        val = (Xv.astype(dtype), yv.astype(y_dtype))
+    return X, y, val, tf.cast(net(X[:1], training=False), dtype)
 
 
 def _limit(initial_loss: float, factor: float | None) -> float:
@@ -421,32 +449,15 @@ def train_keras(net: keras.Model, X: Any, y: Any, *, loss: Any, optimizer: keras
     shuffle, progress = check_bool("shuffle", shuffle), check_bool("progress", progress)
     rng, factor = as_rng(rng, needed=shuffle), _check_factor(divergence_factor)
     loss_fn = _resolve_loss(loss)
-    try:
-        pred1 = net(X[:1].astype(keras.backend.floatx() if not net.weights else net.weights[0].dtype),
-                    training=False)
-    except Exception as exc:  # noqa: BLE001 - any failure of the net on X is a mismatch of X and net
-        raise ValueError(f"X/net: the net cannot take X of shape {X.shape}: {type(exc).__name__}: {exc}") from None
-    floats = [v for v in net.trainable_variables if "float" in str(v.dtype)]
-    if not floats:
-        raise ValueError(f"net must have trainable float weights, got {_show(net)}")
-    dtype = str(floats[0].dtype)
-    y_dtype = dtype if y.dtype.kind == "f" else "int64"
-    X, y = X.astype(dtype), y.astype(y_dtype)
-    val = None
-    if validation_data is not None:
-        Xv, yv = _check_data(None, *_check_pair(validation_data), ("validation_data X", "y"))
-        if Xv.shape[1:] != X.shape[1:] or yv.shape[1:] != y.shape[1:]:
-            raise ValueError(f"validation_data must have the shapes of X and y after the first axis, got "
-                             f"{Xv.shape}, {yv.shape} for X {X.shape}, y {y.shape}")
-        val = (Xv.astype(dtype), yv.astype(y_dtype))
-    compiled, name, metric_fn = _resolve_metric(metric, tf.constant(y[:1]), tf.cast(pred1, dtype))
+    X, y, val, pred1 = _net_data(net, X, y, validation_data)
+    y1 = tf.constant(y[:1])
+    compiled, name, metric_fn = _resolve_metric(metric, y1, pred1)
     for what, fn in (("loss", loss_fn), ("metric", metric_fn)):
         try:
-            value = fn(tf.constant(y[:1]), tf.cast(pred1, dtype))
-            float(value)
+            float(fn(y1, pred1))
         except Exception as exc:  # noqa: BLE001 - reported as a mismatch of the argument and y / the net
             raise ValueError(f"{what} cannot be computed on y of shape {y.shape[1:]} per sample and the net's "
-                             f"output of shape {tuple(pred1.shape[1:])}: {type(exc).__name__}: {exc}") from None
+                             f"output of shape {tuple(pred1.shape[1:])}: {_brief(exc)}") from None
 
     def params_of():
         return {v.path: np.array(v.numpy(), dtype=np.float64) for v in net.weights}
