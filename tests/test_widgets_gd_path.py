@@ -5,6 +5,8 @@ the MSE formula and course_lib.models for the surface, the closed form
 theta_t - theta* = (I - lr A)^t (theta_0 - theta*) for the path, and hand calculation for the
 step at which a run converges or diverges.
 """
+import re
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
@@ -373,3 +375,120 @@ def test_show_displays_controls_status_and_figure(monkeypatch):
     controls, status = box.children
     assert list(controls.children) == [ui.controls["learning_rate"], ui.controls["steps"]] and status is ui.status
     assert image.data == ui.live.png
+
+
+def test_check_start_surface_and_extent_messages_and_limits():
+    from course_lib.widgets.gd_path import check_extent, check_start, check_surface
+
+    with pytest.raises(TypeError, match=r"^surface must be a LossSurface, got str$"):
+        check_surface("s")
+    with pytest.raises(ValueError, match=r"^start must hold 2 numbers \(w, b\), got shape \(3,\)$"):
+        check_start([1.0, 2.0, 3.0])
+    # a start is refused once 1e5 x its excess loss 0.5 w^2 overflows (1.8e308): w = 5.98e151 is in, 6.0e151 out
+    assert check_start((5.98e151, 0.0), ROUND).tolist() == [5.98e151, 0.0]
+    assert check_start((6.0e151, 0.0)).tolist() == [6.0e151, 0.0]       # no surface: any two finite numbers
+    with pytest.raises(ValueError, match=r"^start \[6e\+151, 0.0\] is too far from the minimum: its loss overflows"):
+        check_start((6.0e151, 0.0), ROUND)
+    assert check_extent([0, 1, -1e100, 1e100]) == (0.0, 1.0, -1e100, 1e100)
+    assert all(type(v) is float for v in check_extent(np.array([0, 1, 2, 3])))
+    for bad in ([1, 0, 0, 1], [0, 1, 1, 0], [0, 0, 0, 1], [0, 1, 2], [0, 1, 0, float(np.nextafter(1e100, np.inf))]):
+        with pytest.raises(ValueError, match="^" + re.escape("extent must be (w0, w1, b0, b1) with w0 < w1, b0 < b1, "
+                                                             f"within ±1e100, got {[float(v) for v in bad]}") + "$"):
+            check_extent(bad)
+
+
+def test_default_extent_is_a_square_around_the_minimum_holding_the_start():
+    s = LossSurface(QuadraticBowl(np.eye(2), np.array([1.0, 2.0])))
+    # start (3, 1): the farthest coordinate is 2 away, the half-width 1.5 x 2 (+ 1e-9)
+    np.testing.assert_allclose(default_extent(s, (3.0, 1.0)), (-2.0, 4.0, -1.0, 5.0), rtol=0, atol=1e-8)
+    w0, w1, b0, b1 = default_extent(s, (1.0, 2.0))     # the start at the minimum: a 2e-9 square, not empty
+    assert (w1 - w0, b1 - b0) == pytest.approx((2e-9, 2e-9), rel=1e-6)
+
+
+def test_draw_contours_levels_marks_and_refusals():
+    s = LossSurface(QuadraticBowl(np.eye(2), np.zeros(2)))
+    fig, ax = plt.subplots()
+    draw_contours(ax, s, (-2.0, 2.0, -1.0, 1.0), start=(1.0, 0.5), levels=5)
+    (cs,) = [c for c in ax.collections if hasattr(c, "levels")]
+    top = 0.5 * (2.0**2 + 1.0**2)                 # the grid's corner (+-2, +-1) is its highest point
+    np.testing.assert_allclose(cs.levels, np.geomspace(1e-3, 1.0, 5) * top, rtol=1e-12)
+    (star, square) = ax.get_lines()
+    assert star.get_marker() == "*" and square.get_marker() == "s"
+    assert (star.get_xdata()[0], star.get_ydata()[0], square.get_xdata()[0], square.get_ydata()[0]) == (0, 0, 1, 0.5)
+    assert [t.get_text() for t in ax.texts] == [" minimum", " start"]
+    assert ax.get_xlim() == (-2.0, 2.0) and ax.get_ylim() == (-1.0, 1.0) and ax.get_aspect() == 1.0
+    ax.clear()
+    draw_contours(ax, s, (-2.0, 2.0, -1.0, 1.0))   # without a start: the star alone, no labels, 12 levels
+    (cs,) = [c for c in ax.collections if hasattr(c, "levels")]
+    assert len(cs.levels) == 12 and len(ax.get_lines()) == 1 and len(ax.texts) == 0
+    draw_contours(ax, s, (-1.0, 1.0, -1.0, 1.0), levels=2)
+    draw_contours(ax, s, (-1.0, 1.0, -1.0, 1.0), levels=100)
+    for kwargs, text in [({"levels": 1}, r"^levels must"), ({"levels": 101}, r"^levels must"),
+                         ({"start": (1.0,)}, r"^start must hold 2 numbers")]:
+        with pytest.raises(ValueError, match=text):
+            draw_contours(ax, s, **{"extent": (-1.0, 1.0, -1.0, 1.0), **kwargs})
+    steep = LossSurface(QuadraticBowl(1e200 * np.eye(2), np.zeros(2)))   # 0.5e200 w^2 overflows at w = 1e100
+    with pytest.raises(ValueError, match=r"^extent is too far from the minimum: the loss overflows float64 there$"):
+        draw_contours(ax, steep, (-1e100, 1e100, 0.0, 1.0))
+    with pytest.raises(TypeError, match=r"^ax must be a matplotlib Axes, got Figure$"):
+        draw_contours(fig, s, (-1.0, 1.0, -1.0, 1.0))
+    plt.close(fig)
+
+
+def test_gd_path_stopping_rules_at_their_boundaries():
+    # A = I, lr = 0.5 from (1, 0): |grad_t| = 0.5^t exactly, so a tol equal to it stops there (<=)
+    assert gd_path(ROUND, 0.5, steps=10, start=(1.0, 0.0), tol=0.25).converged_at == 2
+    f = gd_path(ROUND, 0.5, steps=10, start=(1.0, 0.0), tol=1.0)        # the start itself already meets tol
+    assert f.converged_at == 0 and len(f.path) == 1 and f.status.startswith("converged at step 0")
+    f = gd_path(ROUND, 0.5, steps=10, start=(0.0, 0.0), tol=0.0)        # at the minimum: gradient 0 <= 0
+    assert f.converged_at == 0 and f.diverged_at is None and f.ok is True and f.excess_loss.tolist() == [0.0]
+    f = gd_path(ROUND, 3.0, steps=4, start=(1.0, 1.0))                   # 4^4 = 256 < 1000: still only growing
+    assert f.diverged_at is None and f.converged_at is None and len(f.path) == 5
+    f = gd_path(ROUND, 0.5, steps=3, start=(1.0, 0.0), tol=0.0)
+    assert f.ok is False and f.converged_at is None and f.grad_norm.tolist() == [1.0, 0.5, 0.25, 0.125]
+
+
+@pytest.mark.parametrize("lr, steps, status, ok", [
+    (3.0, 50, "diverged at step 5: loss above 1000× its start (lr = 3, stable below 2/λ_max = 2)", False),
+    (2.0, 5, "bouncing: at lr = 2/λ_max the steepest direction flips sign and never shrinks "
+             "(lr = 2, stable below 2/λ_max = 2)", False),
+    (2.0 * (1 + 1e-10), 5, "bouncing: at lr = 2/λ_max", False),                          # within rtol 1e-9
+    (2.05, 30, "diverging: the loss grows at every step, not yet 1000× (lr = 2.05, stable below 2/λ_max = 2)", False),
+    (1.0, 5, "converged at step 1: ‖∇L‖ ≤ 1e-06 (lr = 1, stable below 2/λ_max = 2)", True),   # lr = bound/2: no zig-zag
+    (1.5, 40, "converged at step 20: ‖∇L‖ ≤ 1e-06 (zig-zagging, lr = 1.5, stable below 2/λ_max = 2)", True),
+    (0.5, 3, "not converged after 3 steps: ‖∇L‖ = 0.12 > 1e-06 (lr = 0.5, stable below 2/λ_max = 2)", False),
+    (1.9, 3, "not converged after 3 steps: ‖∇L‖ = 0.73 > 1e-06 (zig-zagging, lr = 1.9, stable below", False)])
+def test_status_sentences_in_full(lr, steps, status, ok):
+    # A = I from (1, 0): |grad_t| = |1 - lr|^t (0.5^3 = 0.125 -> "0.12"; 0.9^3 = 0.729 -> "0.73");
+    # at lr = 1.5 it is 0.5^t, first <= 1e-6 at t = 20 (0.5^19 = 1.9e-6, 0.5^20 = 9.5e-7)
+    start = (1.0, 1.0) if lr == 3.0 else (1.0, 0.0)
+    f = gd_path(ROUND, lr, steps=steps, start=start)
+    assert f.status.startswith(status) and f.ok is ok
+
+
+def test_widget_redraw_marks_outcome_colours_and_clipping():
+    from matplotlib.colors import to_hex
+
+    ui = GDPathWidget(ROUND, start=(1.0, 0.0), learning_rate=0.5, max_steps=40, steps=40)
+    # the loss panel: steps 0..max_steps, from 1e-14 x the start's excess (0.5) up to 10 x the divergence line
+    assert ui.ax_loss.get_xlim() == (0, 40) and ui.ax_loss.get_ylim() == pytest.approx((0.5e-14, 5000.0))
+    assert ui.ax_loss.get_xlabel() == "step" and ui.ax_loss.get_ylabel() == "L(θ) − L* (log scale)"
+    (line,) = [ln for ln in ui.ax_loss.get_lines() if ln not in (ui.curve, ui.marker)]
+    assert line.get_ydata()[0] == pytest.approx(500.0)                   # 1000 x the start's excess loss
+    assert [t.get_text() for t in ui.ax_loss.texts if t is not ui.note] == ["divergence: 1000× the start"]
+    # converged at step 20 (0.5^t <= 1e-6): a green marker there, the outcome written in the figure
+    assert ui.frame.converged_at == 20 and ui.marker.get_visible() and ui.marker.get_xdata()[0] == 20
+    assert to_hex(ui.marker.get_color()) == "#009e73" and ui.note.get_text() == "converged at step 20"
+    assert to_hex(ui.note.get_color()) == "#1a7f37" and not ui.end.get_visible()
+    np.testing.assert_allclose(ui.curve.get_ydata(), np.maximum(0.5 * 0.25 ** np.arange(21), 0.5e-14))
+    ui.controls["learning_rate"].value = 3.0      # theta x (-2) per step: diverged at step 5 (4^5 > 1000)
+    assert ui.frame.diverged_at == 5 and ui.marker.get_xdata()[0] == 5 and to_hex(ui.marker.get_color()) == "#d55e00"
+    assert ui.note.get_text() == "diverged at step 5" and to_hex(ui.note.get_color()) == "#b42318"
+    x0, x1 = ui.extent[:2]
+    wx = 10 * (x1 - x0)
+    np.testing.assert_allclose(ui.line.get_xdata(), np.clip((-2.0) ** np.arange(6), x0 - wx, x1 + wx))
+    assert ui.end.get_visible() and ui.end.get_xdata()[0] == x0          # -32: pinned to the left border
+    ui.controls["steps"].value = 3
+    assert ui.note.get_text() == "diverging" and not ui.marker.get_visible()
+    ui.controls["learning_rate"].value = 0.5
+    assert ui.note.get_text() == "not converged after 3 steps" and ui.marker.get_visible() is False
