@@ -429,3 +429,42 @@ def test_the_generator_repeats_the_stored_rows():
             np.testing.assert_allclose(rows[:, j], stored, rtol=0, atol=1.01 / n, err_msg=name)
         else:
             np.testing.assert_allclose(rows[:, j], stored, rtol=1e-4, err_msg=name)
+
+
+def one_run_grid(val_accuracy_at_best: float) -> WorkflowRuns:
+    """A 1 x 1 x 1 grid of 4 epochs whose best epoch (1) has the given validation accuracy."""
+    val = np.array([1.0, 0.5, 0.6, 0.7])
+    run = WorkflowRun(np.full(4, 0.1), np.linspace(1, 0.1, 4), np.full(4, 0.9), val,
+                      np.array([0.5, val_accuracy_at_best, 0.9, 0.9]), val, np.full(4, 0.9))
+    return WorkflowRuns((0.1,), ("constant",), (0.0,), 4, {(0.1, "constant", 0.0): run})
+
+
+def test_a_kept_model_is_good_from_exactly_the_named_accuracy():
+    at = workflow_frame(one_run_grid(workflow.GOOD_VAL_ACCURACY), 0.1, "constant", 0.0, 1)
+    below = workflow_frame(one_run_grid(np.nextafter(workflow.GOOD_VAL_ACCURACY, 0)), 0.1, "constant", 0.0, 1)
+    assert (at.kept_epoch, at.ok, below.ok) == (1, True, False)
+    assert "below 0.95" in below.status and "below" not in at.status
+
+
+def test_losses_are_printed_to_three_decimals_until_they_blow_up():
+    assert workflow._loss_text(0.26049) == "0.260" and workflow._loss_text(99.5) == "99.500"
+    assert workflow._loss_text(100.0) == "100" and workflow._loss_text(4013415.75) == "4.01e+06"
+
+
+def test_max_patience_bounds_patience():
+    # refused before any figure is built (the slider's max would clamp 9 to 8 silently)
+    with pytest.raises(ValueError, match="^patience must be an integer >= 0 and <= 8, got 9"):
+        WorkflowExplorer(RUNS, patience=9, max_patience=8)
+
+
+def test_the_notebook_usage_on_the_shipped_runs():
+    """What H5-API.md tells notebook 08 to write, and the checks it suggests."""
+    ui = WorkflowExplorer(learning_rate=0.01, schedule="plateau", dropout=0.2, patience=10)
+    assert [o[1] for o in ui.controls["learning_rate"].options] == list(workflow.LEARNING_RATES)
+    assert list(ui.controls["schedule"].options) == list(workflow.SCHEDULES)
+    ui.controls["schedule"].value = "constant"
+    ui.controls["learning_rate"].value = 1.0          # SGD + momentum 0.9 at rate 1 blows up
+    assert ui.frame.diverged_at is not None and ui.frame.status.startswith("diverged at epoch")
+    ui.controls["learning_rate"].value = 0.01
+    ui.controls["patience"].value = 5
+    assert ui.frame.kept_epoch == ui.frame.best_epoch and ui.frame.kept_val_accuracy > 0.95

@@ -374,7 +374,8 @@ class WorkflowExplorer:
         self.title = ax.set_title(" ", fontsize=10)   # names the setting: the one animated text
         fig.legend(handles=[self.loss_line, self.val_line, self.shades[0], self.stop_lines[0], self.kept_dots[0],
                             self.diverged_mark], loc="lower center", ncol=6, fontsize=8, frameon=False)
-        fig.tight_layout(rect=(0, 0.06, 1, 1))
+        # fixed margins: tight_layout measured every log-axis tick label and took most of the build
+        fig.subplots_adjust(left=0.07, right=0.99, bottom=0.22, top=0.92, wspace=0.33)
         self.live = LiveFigure(fig, animated=[self.loss_line, self.val_line, self.acc_line, self.val_acc_line,
                                               self.rate_line, *self.shades, *self.stop_lines, *self.kept_dots,
                                               self.diverged_mark, self.title])
