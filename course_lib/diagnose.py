@@ -93,7 +93,8 @@ MIN_DIFFERENCE = 0.1
 95 % half-width of a difference of two accuracies measured on ``n_val`` samples, ``z sqrt(2 p (1-p) / n_val)``,
 exceeds it. The course's choice: 10 points is the coarsest difference worth reading (0.85 against 0.95);
 a set that cannot resolve it cannot rank models at all. It takes ``n_val >= 768 p (1 - p)`` samples: 192 at
-p = 0.5, 69 at p = 0.9 (the digits' 359 always suffice; a 30-sample set never does below p = 0.96)."""
+p = 0.5, 69 at p = 0.9 (the digits' 359 always suffice; a 30-sample set never does below p = 0.96). At least 1e-4
+(a difference that small needs billions of samples)."""
 Z_95 = 1.96
 """Noisy validation: the normal quantile of a two-sided 95 % interval."""
 PERIODIC_AUTOCORRELATION = 0.5
@@ -401,7 +402,7 @@ def noisy_validation(history: Any, *, n_val: int | None = None, min_difference: 
     accuracy ``p`` on ``n_val`` samples, the half-width ``z sqrt(2 p (1 - p) / n_val)`` of a 95 % interval
     of a difference of two accuracies exceeds ``min_difference``. Needs ``n_val`` and an accuracy metric."""
     h, _ = _history(history)
-    min_difference = check_real("min_difference", min_difference, low=0, low_open=True, high=1)
+    min_difference = check_real("min_difference", min_difference, low=1e-4, high=1)
     z = check_real("z", z, low=0, low_open=True, high=10)
     if n_val is None:
         return None
