@@ -283,6 +283,18 @@ def test_every_control_reaches_the_frame_and_the_figure(explorer):
     assert (f.stop_epoch, f.kept_epoch) == (19, 14)
     assert list(ui.stop_lines[0].get_xdata()) == [19, 19] and list(ui.kept_dots[0].get_xdata()) == [14]
     assert ui.title.get_text() == "lr=0.01, constant, dropout 0, patience 5"
+    # what is drawn: the run's curves, the untrained epochs 19..29 shaded, the kept epoch circled
+    run = RUNS.runs[(0.01, "constant", 0.0)]
+    np.testing.assert_array_equal(ui.val_line.get_ydata(), run.val_loss)
+    np.testing.assert_array_equal(ui.acc_line.get_ydata(), run.accuracy)
+    assert all((shade.get_x(), shade.get_width()) == (19, 10) for shade in ui.shades)
+    assert list(ui.kept_dots[0].get_ydata()) == [run.val_loss[14]] and list(ui.kept_dots[1].get_ydata()) == [0.97]
+    # fixed axes: losses from the smallest stored (training loss 1 - 0.03 x 29 = 0.13, / 1.5) to the
+    # ceiling; rates from half the smallest (0.001: its plateau run, still improving at epoch 29, is
+    # never cut) to twice the largest (2)
+    (lo, hi), acc, (r_lo, r_hi) = ui._limits
+    assert (lo, hi, acc) == (pytest.approx(0.13 / 1.5), workflow.LOSS_CEILING, (0.0, 1.02))
+    assert (r_lo, r_hi) == (pytest.approx(0.0005), 2.0)
     png = ui.live.png
     changes = [("learning_rate", 0.1, lambda g: g.best_epoch == 20), ("dropout", 0.5, lambda g: g.best_epoch == 24),
                ("schedule", "plateau", lambda g: g.best_epoch == 26), ("patience", 2, lambda g: g.stop_epoch == 28),
@@ -300,6 +312,7 @@ def test_extremes_still_draw(explorer):
     ui = explorer
     f = _set(ui, learning_rate=1.0, schedule="constant", dropout=0.0, patience=40, restore_best_weights=True)
     assert f.diverged_at == 3 and list(ui.diverged_mark.get_xdata()) == [3]
+    assert ui.diverged_mark.get_ydata()[0] > 1e2          # near the top of the loss axis
     assert len(ui.loss_line.get_xdata()) == 3 and "b42318" in ui.status.value      # red: not ok
     assert list(ui.stop_lines[0].get_xdata()) == [3, 3]
     f = _set(ui, dropout=0.5)                       # diverged at epoch 0: empty curves
