@@ -432,3 +432,191 @@ def test_keras_named_defaults_match_keras_where_one_default_exists():
     assert inspect.signature(keras.optimizers.schedules.CosineDecay).parameters["alpha"].default == 0.0
     assert inspect.signature(keras.optimizers.schedules.PolynomialDecay).parameters[
         "end_learning_rate"].default == 1e-4 != ours["end_learning_rate"].default == 0.0
+
+
+# ---- what mutation testing found unchecked (make mutation PATHS=course_lib/widgets/schedules.py) ----
+
+import re  # noqa: E402
+
+from course_lib.widgets.schedules import LeastSquaresProblem  # noqa: E402
+
+
+def _toy(steps=30):
+    # the toy of the fixture above, written exactly (lstsq gives w* = 1 - 4e-16): G = 2I, h = 2 w*,
+    # w* = (1, 0), A = I, so L(w_t) - L* = prod_s (1 - 2 lr_s)^2 from L(0) - L* = 1
+    return LeastSquaresProblem(G=np.tile(2 * np.eye(2), (steps, 1, 1)), h=np.tile([2.0, 0.0], (steps, 1)),
+                               A=np.eye(2), w_star=np.array([1.0, 0.0]), initial_excess=1.0,
+                               batches=np.zeros((steps, 2)))
+
+
+def test_least_squares_problem_by_hand():
+    X, y = np.array([[1.0], [2.0], [3.0]]), np.array([1.0, 2.0, 2.0])
+    p = least_squares_problem(X, y, batch_size=3, steps=2)
+    Xb = np.c_[X, np.ones(3)]
+    w, b = np.polyfit(X[:, 0], y, 1)                   # independent least squares
+    np.testing.assert_allclose(p.w_star, [w, b], rtol=1e-12)
+    np.testing.assert_allclose(p.A, Xb.T @ Xb / 3, rtol=1e-12)
+    for t in range(2):                                  # a batch of all 3 samples: G and h of the whole set
+        np.testing.assert_allclose(p.G[t], 2 / 3 * Xb.T @ Xb, rtol=1e-12)
+        np.testing.assert_allclose(p.h[t], 2 / 3 * Xb.T @ y, rtol=1e-12)
+    # L(0) - L* = mean(y^2) - mean residual^2
+    assert p.initial_excess == pytest.approx(np.mean(y**2) - np.mean((w * X[:, 0] + b - y) ** 2), rel=1e-12)
+    assert type(p.initial_excess) is float and p.batches.dtype == np.intp
+
+
+def test_reshuffled_batches_are_fresh_permutations_without_the_last_incomplete_batch():
+    # n = 5, B = 2: an epoch is 2 batches of a fresh permutation's first 4 samples (Keras drops none,
+    # the course drops the last incomplete batch so that every step has B samples)
+    p = least_squares_problem(np.arange(5.0)[:, None], np.zeros(5), batch_size=2, steps=5, seed=3)
+    rng = np.random.default_rng(3)
+    order = np.concatenate([rng.permutation(5)[:4] for _ in range(3)])
+    assert p.batches.tolist() == order[:10].reshape(5, 2).tolist()
+    p = least_squares_problem(np.arange(5.0)[:, None], np.zeros(5), batch_size=2, steps=3, seed=3, reshuffle=False)
+    expected = np.random.default_rng(3).permuted(np.tile(np.arange(5), (3, 1)), axis=1)[:, :2]
+    assert p.batches.tolist() == expected.tolist()
+
+
+def test_least_squares_problem_limits_and_messages():
+    X, y = np.ones((4, 1)), np.ones(4)
+    X[0] = 2.0
+    assert least_squares_problem(X, y, batch_size=1, steps=1).G.shape == (1, 2, 2)
+    assert least_squares_problem(X, y, batch_size=4, steps=1).batches.shape == (1, 4)
+    big = float(np.nextafter(1e75, np.inf))
+    assert least_squares_problem([[1e75], [0.0]], [0.0, -1e75], batch_size=2, steps=1).G.shape == (1, 2, 2)
+    for kwargs, text in [({"y": np.ones(3)}, r"^y must have one value per row of X \(4\), got 3$"),
+                         ({"X": [[big], [0.0]], "y": [0.0, 1.0]}, r"^X and y must lie within ±1e75 \(standardize them\)"),
+                         ({"X": [[0.0], [1.0]], "y": [0.0, -big]}, r"^X and y must lie within ±1e75"),
+                         ({"X": np.ones(4)}, r"^X must"), ({"y": np.ones((4, 1))}, r"^y must"),
+                         ({"batch_size": 0}, r"^batch_size must"), ({"batch_size": 5}, r"^batch_size must.*<= 4"),
+                         ({"steps": 0}, r"^steps must"), ({"steps": 100_001}, r"^steps must.*<= 100000"),
+                         ({"X": np.ones((4, 9))}, None), ({"reshuffle": "no"}, r"^reshuffle must be True or False, got 'no'$"),
+                         ({"seed": -1}, r"^seed must")]:
+        if text is None:   # 9 features + bias: (d x d) = 100 numbers per step, at most 5e6 / 100 = 50,000 steps
+            with pytest.raises(ValueError, match=r"^steps must.*<= 50000, got 50001"):
+                least_squares_problem(np.ones((4, 9)), y, batch_size=1, steps=50_001)
+            continue
+        with pytest.raises((ValueError, TypeError), match=text):
+            least_squares_problem(**{"X": X, "y": y, "batch_size": 2, "steps": 3, **kwargs})
+    with pytest.raises(ValueError, match=r"^steps x batch_size must be at most 5000000, got 100000 x 51$"):
+        least_squares_problem(np.arange(51.0)[:, None], np.zeros(51), batch_size=51, steps=100_000)
+    assert least_squares_problem(X, y, batch_size=1, steps=100_000).G.shape == (100_000, 2, 2)
+
+
+def test_problem_record_checks_and_converts():
+    base = dict(G=np.ones((2, 1, 1)), h=np.ones((2, 1)), A=np.eye(1), w_star=np.ones(1), initial_excess=1,
+                batches=[[0.0], [1.0]])
+    p = LeastSquaresProblem(**base)
+    assert p.batches.dtype == np.intp and type(p.initial_excess) is float and isinstance(p.G, np.ndarray)
+    for change, text in [({"batches": [[0.5], [1.0]]}, r"^batches must hold sample indices \(whole numbers >= 0\)$"),
+                         ({"batches": [[-1.0], [1.0]]}, r"^batches must hold sample indices"),
+                         ({"batches": [0.0, 1.0]}, r"^batches must"), ({"G": np.ones((2, 1))}, r"^G must"),
+                         ({"h": np.ones(2)}, r"^h must"), ({"A": np.ones(1)}, r"^A must"),
+                         ({"w_star": np.ones((1, 1))}, r"^w_star must"),
+                         ({"A": np.eye(2)}, r"^G, h, A and w_star must have shapes \(T, d, d\), \(T, d\), \(d, d\), \(d,\), "
+                                            r"got \(2, 1, 1\), \(2, 1\), \(2, 2\), \(1,\)$"),
+                         ({"h": np.ones((2, 2))}, r"^G, h, A and w_star"), ({"w_star": np.ones(2)}, r"^G, h, A and w_star"),
+                         ({"G": np.ones((2, 1, 2))}, r"^G, h, A and w_star"),
+                         ({"batches": [[0.0]] * 3}, r"^G and batches must hold the same number of steps \(at most 100000\), "
+                                                    r"got 2 and 3$"),
+                         ({"initial_excess": -1e-9}, r"^initial_excess must")]:
+        with pytest.raises(ValueError, match=text):
+            LeastSquaresProblem(**{**base, **change})
+    n = 100_001
+    with pytest.raises(ValueError, match=r"at most 100000\), got 100001 and 100001"):
+        LeastSquaresProblem(**{**base, "G": np.ones((n, 1, 1)), "h": np.ones((n, 1)), "batches": np.zeros((n, 1))})
+
+
+def test_diabetes_problem_defaults():
+    from course_lib.data import load_diabetes, standardize, train_val_test_split
+
+    p = diabetes_problem()
+    d = load_diabetes()
+    split, _ = standardize(train_val_test_split(d.X, d.y, seed=0))
+    y = (split.y_train - split.y_train.mean()) / split.y_train.std()
+    q = least_squares_problem(split.X_train, y, batch_size=16, steps=400, seed=0, reshuffle=True)
+    assert p.G.shape == (400, 11, 11) and p.batches.shape == (400, 16)
+    np.testing.assert_array_equal(p.batches, q.batches)
+    np.testing.assert_allclose(p.w_star, q.w_star, rtol=1e-12)
+    other = diabetes_problem(batch_size=8, steps=30, seed=1, reshuffle=False)
+    assert other.batches.shape == (30, 8) and not np.array_equal(other.batches[:2], p.batches[:2, :8])
+
+
+def test_linear_warmup_refusals():
+    with pytest.raises(TypeError, match=r"^schedule must be a function step -> learning rate, got str$"):
+        linear_warmup("cosine", 5)
+    with pytest.raises(ValueError, match=r"^warmup_steps must"):
+        linear_warmup(schedules.constant(0.1), -1)
+
+    def broken(t):
+        raise ValueError("no")
+
+    with pytest.raises(TypeError, match=r"^schedule must return a number for step 0 \(no\)$"):
+        linear_warmup(broken, 3)
+    with pytest.raises(ValueError, match=r"^schedule must return one rate for step 0, got shape \(2,\)$"):
+        linear_warmup(lambda t: np.array([0.1, 0.2]), 3)
+    with pytest.raises(ValueError, match=r"^schedule\(0\), the peak of the warmup must"):
+        linear_warmup(lambda t: -0.1, 3)
+    assert linear_warmup(lambda t: 0.0 * np.asarray(t) + 0.4, 1)(np.array([0, 1, 5])).tolist() == [0.0, 0.4, 0.4]
+
+
+def test_build_schedule_defaults_limits_and_messages():
+    t = np.arange(401)
+    # defaults: decay_rate 0.5 every 100 steps, not staircase, end 0, no warmup, 400 steps
+    np.testing.assert_allclose(build_schedule("exponential_decay", 0.1)(t), 0.1 * 0.5 ** (t / 100), rtol=1e-12)
+    np.testing.assert_allclose(build_schedule("linear_decay", 0.1)(t), 0.1 * (1 - np.minimum(t, 100) / 100), atol=1e-15)
+    assert build_schedule("piecewise_constant", 0.1)(t)[[0, 100, 101, 201, 301, 400]].tolist() == pytest.approx(
+        [0.1, 0.1, 0.05, 0.025, 0.0125, 0.0125])
+    np.testing.assert_allclose(build_schedule("cosine_decay", 0.1, end_learning_rate=0.5)(t), 0.1)  # alpha capped at 1
+    np.testing.assert_allclose(build_schedule("cosine_decay", 0.2, end_learning_rate=0.05)(np.array([100.0])), 0.05)
+    # decay_steps beyond total_steps: one boundary, at total_steps; total_steps 1 still has one
+    assert build_schedule("piecewise_constant", 1.0, 0.5, 10, total_steps=5)(np.arange(7)).tolist() == [1.0] * 6 + [0.5]
+    assert build_schedule("piecewise_constant", 1.0, 0.5, 10, total_steps=1)(np.arange(3)).tolist() == [1.0, 1.0, 0.5]
+    assert build_schedule("piecewise_constant", 1.0, 1.0, 10)(np.array([399])).tolist() == [1.0]   # rate 1 allowed
+    for kwargs, text in [({"name": 3}, r"^name must be one of 'constant', 'exponential_decay', .*, got int$"),
+                         ({"total_steps": 0}, r"^total_steps must"), ({"total_steps": 100_001}, r"^total_steps must"),
+                         ({"staircase": 1}, r"^staircase must be True or False, got 1$"),
+                         ({"name": "piecewise_constant", "decay_rate": 1.01}, r"^decay_rate must"),
+                         ({"name": "piecewise_constant", "initial_learning_rate": 1e-300, "decay_rate": 1e-10,
+                           "decay_steps": 10}, re.escape("initial_learning_rate * decay_rate ** k underflows to 0 within "
+                                                         "total_steps (1e-300 * 1e-10 ** 39, decay_steps 10)"))]:
+        with pytest.raises((TypeError, ValueError), match=text):
+            build_schedule(**{"name": "exponential_decay", "initial_learning_rate": 0.1, **kwargs})
+
+
+def test_sgd_excess_loss_limit_start_and_messages():
+    toy = _toy()
+    # (1 - 2 lr)^2 = 1e6 exactly at lr = 500.5: step 1 lands on the limit, 1e6 x L(0) - L* = 1e6 (kept)
+    (curve, at), = sgd_excess_loss(toy, [[500.5] * 3])
+    assert curve.tolist() == [1.0, 1e6] and at == 2
+    (curve, at), = sgd_excess_loss(toy, [0.25, 0.25], start=[2.0, 1.0])    # 1-D rates: one run
+    np.testing.assert_allclose(curve, [2.0, 0.5, 0.125]) and at is None   # gap (1, 1) halves each step
+    for kwargs, text in [({"start": [1.0, 2.0, 3.0]}, r"^start must hold 2 weights \(the bias last\), got 3$"),
+                         ({"learning_rates": [-0.1]}, r"^learning_rates must be >= 0, with at most 30 steps \(the "
+                                                      r"problem's\) per run and 5000000 in all, got shape \(1, 1\)$"),
+                         ({"learning_rates": np.zeros(31)}, r"^learning_rates must .*got shape \(1, 31\)$")]:
+        with pytest.raises(ValueError, match=text):
+            sgd_excess_loss(toy, **{"learning_rates": [0.1], **kwargs})
+    with pytest.raises(TypeError, match=r"^problem must be a LeastSquaresProblem, got str$"):
+        sgd_excess_loss("p", [0.1])
+
+
+def test_schedule_frame_status_sentences():
+    toy = _toy()
+    with pytest.raises(TypeError, match=r"^problem must be a LeastSquaresProblem, got str$"):
+        schedule_frame("p", "constant", 0.1)
+    f = schedule_frame(toy, "constant", 0.25)              # (1 - 0.5)^2 = 0.25 per step: 0.25^30
+    assert f.status == f"after 30 steps the loss is {0.25**30:.2e} above its minimum" and f.ok is True
+    f = schedule_frame(toy, "exponential_decay", 0.25, decay_rate=1.0, decay_steps=10)   # the same rates
+    assert f.status.endswith("above its minimum, 1× lower than with the fixed rate 0.25")
+    f = schedule_frame(toy, "constant", 0.25, warmup_steps=10)   # ramp 0.025 t for t < 10, then 0.25
+    lr = np.r_[0.25 * np.arange(10) / 10, np.full(20, 0.25)]
+    loss = np.prod((1 - 2 * lr) ** 2)
+    assert f.status == (f"after 30 steps the loss is {loss:.2e} above its minimum, {loss / 0.25**30:.2g}× higher than "
+                        "with the fixed rate 0.25 — warmup: the rate rises from 0 to its peak 0.25")
+    f = schedule_frame(toy, "exponential_decay", 600.0, decay_rate=0.5, decay_steps=1)   # 600, 300, ...
+    assert f.status == "diverged at step 1: the loss passed 1e+06 × its start (learning rate there 600)"
+    assert f.ok is False and f.diverged_at == 1 and f.excess_loss.tolist() == [1.0]
+    f = schedule_frame(toy, "linear_decay", 0.01, decay_steps=10, end_learning_rate=0.02)
+    assert f.status.endswith(" — the rate rises") and f.ok is True
+    with pytest.raises(ValueError, match=r"^exponential_decay\(.*has no finite learning rate at step 16"):
+        schedule_frame(toy, "exponential_decay", 0.1, decay_rate=1e20, decay_steps=1)   # refused by the schedule
