@@ -11,6 +11,7 @@ what the generator says it did: the cosine formula, Keras's ReduceLROnPlateau ru
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 import pytest
@@ -427,11 +428,7 @@ def test_the_generator_repeats_the_stored_rows():
     """Two epochs of one configuration, trained again, against the stored rows. Tolerance: losses to
     1e-4 relative (same machine: bit for bit; another CPU's kernels differ around 1e-5), accuracies
     to one sample of the set they count."""
-    import sys
-    from pathlib import Path
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
-    import make_workflow_runs as gen
-
+    gen = generator()
     rows = np.array(gen.train_run(0.01, "cosine", 0.2, gen.digits_split(), epochs=2))
     run = WorkflowRuns.load().runs[(0.01, "cosine", 0.2)]
     np.testing.assert_array_equal(rows[:, 0], [0, 1])
@@ -481,3 +478,27 @@ def test_the_notebook_usage_on_the_shipped_runs():
     ui.controls["learning_rate"].value = 0.01
     ui.controls["patience"].value = 5
     assert ui.frame.kept_epoch == ui.frame.best_epoch and ui.frame.kept_val_accuracy > 0.95
+
+
+def generator():
+    """scripts/make_workflow_runs.py, imported (it imports TensorFlow only inside train_run and main)."""
+    from pathlib import Path
+    scripts = str(Path(__file__).resolve().parents[1] / "scripts")
+    if scripts not in sys.path:
+        sys.path.insert(0, scripts)
+    import make_workflow_runs
+    return make_workflow_runs
+
+
+def test_the_generator_writes_what_the_loader_reads():
+    gen = generator()
+    X, y, Xv, yv, Xt, yt = gen.digits_split()
+    assert (len(y), len(yv), len(yt)) == (1079, 359, 359)          # train_val_test_split's 60/20/20
+    np.testing.assert_allclose(X.mean(axis=0), 0, atol=1e-5)      # standardized with training statistics
+    assert X.dtype == np.float32 and np.bincount(y).min() >= 100   # stratified: every digit in training
+    # nine significant digits give back every float32 exactly; nan and inf are written as words
+    for v in (np.float32(0.1), np.float32(2.3025851), np.float32(1e-30), np.float32(3.4e38)):
+        assert np.float32(float(gen.number(float(v)))) == v
+    assert (gen.number(math.nan), gen.number(math.inf), gen.number(-math.inf)) == ("nan", "inf", "-inf")
+    header = (data.DATA_DIR / "workflow_runs.csv").read_text().split("\n", 1)[0]
+    assert tuple(header.split(",")) == COLUMNS
