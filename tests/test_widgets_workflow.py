@@ -331,12 +331,10 @@ def test_losses_off_the_chart_leave_a_gap_and_tiny_ones_sit_on_the_axis():
     np.testing.assert_array_equal(workflow._on_chart(np.array([1e-9, 1.0, 1e30]), low, high), [0.01, 1.0, np.nan])
 
 
-def test_explorer_defaults_and_refusals():
-    ui = WorkflowExplorer(RUNS)
-    assert {k: c.value for k, c in ui.controls.items()} == {
-        "learning_rate": 0.01, "schedule": "constant", "dropout": 0.0, "patience": 10, "restore_best_weights": True}
-    assert (ui.controls["patience"].min, ui.controls["patience"].max) == (0, EPOCHS)
-    assert all(c.style.description_width == "initial" for c in ui.controls.values())
+def test_explorer_refusals(explorer):
+    assert all(c.style.description_width == "initial" for c in explorer.controls.values())
+    assert (explorer.controls["patience"].min, explorer.controls["patience"].max) == (0, EPOCHS)
+    # each refused before a figure is built
     for kwargs, word in [({"patience": 31}, "patience"), ({"max_patience": 0}, "max_patience"),
                          ({"schedule": "cosine"}, "schedule"), ({"learning_rate": -1.0}, "learning_rate"),
                          ({"restore_best_weights": 1}, "restore_best_weights")]:
@@ -469,7 +467,10 @@ def test_max_patience_bounds_patience():
 
 def test_the_notebook_usage_on_the_shipped_runs():
     """What H5-API.md tells notebook 08 to write, and the checks it suggests."""
-    ui = WorkflowExplorer(learning_rate=0.01, schedule="plateau", dropout=0.2, patience=10)
+    ui = WorkflowExplorer(schedule="plateau")
+    assert {k: c.value for k, c in ui.controls.items()} == {   # the defaults: a sound setting
+        "learning_rate": 0.01, "schedule": "plateau", "dropout": 0.2, "patience": 10, "restore_best_weights": True}
+    assert ui.controls["patience"].max == workflow.EPOCHS      # max_patience None: the run length
     assert [o[1] for o in ui.controls["learning_rate"].options] == list(workflow.LEARNING_RATES)
     assert list(ui.controls["schedule"].options) == list(workflow.SCHEDULES)
     ui.controls["schedule"].value = "constant"
