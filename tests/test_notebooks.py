@@ -19,6 +19,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
 MAX_BYTES = 2_000_000
+RAISES = "raises-exception"  # nbval's cell tag for a cell that must raise
 LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)\)")
 IMG_TAG = re.compile(r"<img[^>]+src=[\"']([^\"']+)[\"']")
 MACHINE_NOISE = re.compile(r"/root/|/home/|/Users/|site-packages|\.venv|oneDNN|TF_ENABLE_ONEDNN|cuda|WARNING: All log")
@@ -48,8 +49,14 @@ def test_kernel_size_and_execution(path):
     assert path.stat().st_size < MAX_BYTES, f"{path.name} is {path.stat().st_size} bytes"
     counts = [c.get("execution_count") for c in code_cells(nb)]
     assert counts == list(range(1, len(counts) + 1)), f"not one fresh top-to-bottom run: {counts}"
-    errors = [o for c in code_cells(nb) for o in c["outputs"] if o["output_type"] == "error"]
+    # A cell tagged raises-exception shows a failure on purpose (nbval expects that error, and its
+    # message is compared); every other stored error is a defect, and a tagged cell must raise.
+    tagged = [RAISES in c.get("metadata", {}).get("tags", []) for c in code_cells(nb)]
+    errors = [o for c, t in zip(code_cells(nb), tagged) if not t for o in c["outputs"] if o["output_type"] == "error"]
     assert not errors, f"stored error outputs: {[e['ename'] for e in errors]}"
+    silent = [i for i, (c, t) in enumerate(zip(code_cells(nb), tagged), start=1)
+              if t and not any(o["output_type"] == "error" for o in c["outputs"])]
+    assert not silent, f"code cells {silent} are tagged {RAISES!r} but stored no error"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
