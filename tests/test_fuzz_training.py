@@ -383,7 +383,7 @@ def keras_sgd():
 
 def ok_fit_tf(kw, h):
     # float32 Keras against the float64 numpy fit from the same params and batches
-    np_kw = {k: v for k, v in kw.items() if k not in ("optimizer", "dtype")}
+    np_kw = {k: v for k, v in kw.items() if k not in ("optimizer", "dtype", "callbacks")}
     ours = fit(**np_kw, optimizer=GradientDescent(), learning_rate=0.1)
     np.testing.assert_allclose(h.step_loss, ours.step_loss, rtol=1e-4, atol=1e-6)
 
@@ -392,7 +392,14 @@ def fit_tf_args():
     return {"model": LinearRegression(2), "X": X4(), "y": np.array([0.5, -1.0, 2.0, 0.0]), "batch_size": 2,
             "epochs": 1, "optimizer": keras_sgd(), "params": {"W": np.zeros((2, 1)), "b": np.zeros(1)}, "rng": 0,
             "shuffle": True, "validation_data": None, "dtype": "float32", "regularizer": None,
-            "divergence_factor": 1000.0, "callbacks": None}
+            "divergence_factor": 1000.0, "callbacks": keras_callbacks()}
+
+
+def keras_callbacks():
+    # real Keras callbacks on the valid path; they never act in one epoch (EarlyStopping stops only
+    # after epoch 0, ReduceLROnPlateau after `patience` epochs), so ok's numpy run needs none
+    import keras
+    return [keras.callbacks.EarlyStopping(monitor="loss"), keras.callbacks.ReduceLROnPlateau(monitor="loss")]
 
 
 def bad_callbacks():
@@ -402,14 +409,20 @@ def bad_callbacks():
 
 
 def line_net():
+    # one net for all examples (building one per example cost most of this spec's time), its weights
+    # reset to zeros each time: a run that diverged or trained leaves nothing behind
     import keras
-    return keras.Sequential([keras.Input((2,)), keras.layers.Dense(1, kernel_initializer="zeros")])
+    if "line" not in _NETS:
+        _NETS["line"] = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    net = _NETS["line"]
+    net.set_weights([np.zeros((2, 1)), np.zeros(1)])
+    return net
 
 
 def train_keras_args():
     return {"net": line_net(), "X": X4(), "y": np.array([0.5, -1.0, 2.0, 0.0]), "loss": "mse",
             "optimizer": keras_sgd(), "batch_size": 2, "epochs": 1, "rng": 0, "shuffle": True,
-            "validation_data": None, "callbacks": None, "metric": "mae", "divergence_factor": 1000.0,
+            "validation_data": None, "callbacks": keras_callbacks(), "metric": "mae", "divergence_factor": 1000.0,
             "progress": False}
 
 

@@ -129,8 +129,8 @@ def _check_callbacks(callbacks: Any, optimizer: keras.optimizers.Optimizer) -> l
         else:
             got = _show(cb)
         raise TypeError(f"callbacks[{i}] must be one of the {allowed}, got {got}")
-    scheduled = isinstance(optimizer._learning_rate, keras.optimizers.schedules.LearningRateSchedule) or \
-        callable(optimizer._learning_rate)
+    rate = getattr(optimizer, "_learning_rate", None)
+    scheduled = isinstance(rate, keras.optimizers.schedules.LearningRateSchedule) or callable(rate)
     setters = (keras.callbacks.ReduceLROnPlateau, keras.callbacks.LearningRateScheduler)
     for i, cb in enumerate(callbacks):
         if scheduled and isinstance(cb, setters):
@@ -170,7 +170,7 @@ def _check_factor(divergence_factor: Any) -> float | None:
 
 
 def _resolve_loss(loss: Any) -> Callable:
-    """A Keras ``Loss`` as is; a name or a function ``(y_true, y_pred) -> per-sample losses`` averaged."""
+    """``(y_true, y_pred) -> scalar``: a Keras ``Loss``, a loss name or a function, its values averaged."""
     if isinstance(loss, keras.losses.Loss):
         return lambda y_true, y_pred: tf.reduce_mean(loss(y_true, y_pred))  # a scalar even with reduction=None
     if isinstance(loss, str):
