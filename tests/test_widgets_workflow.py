@@ -283,7 +283,8 @@ def test_every_control_reaches_the_frame_and_the_figure(explorer):
     f = _set(ui, learning_rate=0.01, schedule="constant", dropout=0.0, patience=5, restore_best_weights=True)
     assert (f.stop_epoch, f.kept_epoch) == (19, 14)
     assert list(ui.stop_lines[0].get_xdata()) == [19, 19] and list(ui.kept_dots[0].get_xdata()) == [14]
-    assert ui.title.get_text() == "lr=0.01, constant, dropout 0, patience 5"
+    assert ui.status.value.startswith('<span style="color:#1a7f37; font-weight:600">lr=0.01, constant, '
+                                      'dropout=0, patience=5: stopped at epoch 19')
     # what is drawn: the run's curves, the untrained epochs 19..29 shaded, the kept epoch circled
     run = RUNS.runs[(0.01, "constant", 0.0)]
     np.testing.assert_array_equal(ui.val_line.get_ydata(), run.val_loss)
@@ -306,7 +307,7 @@ def test_every_control_reaches_the_frame_and_the_figure(explorer):
         assert ui.live.png != png, name      # the figure was redrawn
         png = ui.live.png
     np.testing.assert_allclose(ui.rate_line.get_ydata(), RUNS.runs[(0.1, "plateau", 0.5)].learning_rate)
-    assert ui.title.get_text() == "lr=0.1, plateau, dropout 0.5, patience 2"
+    assert "lr=0.1, plateau, dropout=0.5, patience=2: stopped at epoch 28" in ui.status.value
 
 
 def test_extremes_still_draw(explorer):
