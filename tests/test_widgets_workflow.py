@@ -322,6 +322,7 @@ def test_extremes_still_draw(explorer):
     assert "nothing to restore" in ui.status.value and ui.live.png.startswith(b"\x89PNG")
     f = _set(ui, learning_rate=0.01, dropout=0.0, patience=ui.controls["patience"].max)
     assert f.stop_epoch is None and list(ui.stop_lines[0].get_xdata()) == [] and list(ui.diverged_mark.get_xdata()) == []
+    assert all(shade.get_width() == 0 for shade in ui.shades)      # every epoch trained: nothing shaded
     assert "1a7f37" in ui.status.value
     f = _set(ui, patience=0)
     assert f.stop_epoch == 15
