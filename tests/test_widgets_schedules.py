@@ -620,3 +620,109 @@ def test_schedule_frame_status_sentences():
     assert f.status.endswith(" — the rate rises") and f.ok is True
     with pytest.raises(ValueError, match=r"^exponential_decay\(.*has no finite learning rate at step 16"):
         schedule_frame(toy, "exponential_decay", 0.1, decay_rate=1e20, decay_steps=1)   # refused by the schedule
+
+
+def test_explorer_limits_each_side():
+    toy = _toy(20)
+    lo = dict(initial_learning_rate=1e-3, decay_rate=0.05, decay_steps=10, end_learning_rate=0.0, warmup_steps=0)
+    hi = dict(initial_learning_rate=10**-0.3, decay_rate=1.0, decay_steps=20, end_learning_rate=0.1, warmup_steps=10)
+    ui = ScheduleExplorer(toy, name="constant", **hi)          # every control at its top end: accepted
+    assert {k: ui.values()[k] for k in hi} == pytest.approx(hi) and ui.total == 20
+    for key, value in [("initial_learning_rate", 0.00099), ("initial_learning_rate", 0.502), ("decay_rate", 0.049),
+                       ("decay_rate", 1.001), ("decay_steps", 9), ("decay_steps", 21), ("end_learning_rate", -1e-9),
+                       ("end_learning_rate", 0.1001), ("warmup_steps", -1), ("warmup_steps", 11)]:
+        with pytest.raises(ValueError, match=rf"^{key} must"):
+            ScheduleExplorer(toy, **{**lo, key: value})
+    with pytest.raises(ValueError, match=r"^problem must have at least 20 steps \(the sliders' range\), got 19$"):
+        ScheduleExplorer(_toy(19))
+    with pytest.raises(TypeError, match=r"^problem must be a LeastSquaresProblem, got str$"):
+        ScheduleExplorer("p")
+    with pytest.raises(TypeError, match=r"^name must be one of 'constant', .*, got int$"):
+        ScheduleExplorer(toy, name=1, decay_steps=10)
+    with pytest.raises(TypeError, match=r"^staircase must be True or False, got 1$"):
+        ScheduleExplorer(toy, staircase=1, decay_steps=10)
+
+
+def test_explorer_controls_figure_and_show(monkeypatch):
+    import course_lib.widgets._live as live
+
+    toy = _toy(40)
+    ui = ScheduleExplorer(toy, name="linear_decay", initial_learning_rate=0.2, decay_steps=20, warmup_steps=10,
+                          end_learning_rate=0.05, decay_rate=0.7, staircase=True)
+    c = ui.controls
+    assert c["name"].options == tuple((label, key) for key, label in SCHEDULES.items())
+    assert c["name"].value == "linear_decay" and c["name"].description == "schedule"
+    lr = c["initial_learning_rate"]
+    assert (lr.base, lr.min, lr.max, lr.step, lr.readout_format) == (10, -3, -0.3, 0.05, ".3f")
+    assert (c["decay_rate"].min, c["decay_rate"].max, c["decay_rate"].step, c["decay_rate"].value) == (0.05, 1.0, 0.05, 0.7)
+    assert (c["decay_steps"].min, c["decay_steps"].max, c["decay_steps"].step) == (10, 40, 10)
+    assert c["staircase"].value is True and c["staircase"].description == "staircase"
+    assert (c["end_learning_rate"].min, c["end_learning_rate"].max, c["end_learning_rate"].step) == (0.0, 0.1, 0.002)
+    assert c["end_learning_rate"].readout_format == ".3f" and c["end_learning_rate"].value == 0.05
+    assert (c["warmup_steps"].min, c["warmup_steps"].max, c["warmup_steps"].step, c["warmup_steps"].value) == (0, 20, 10, 10)
+    assert [w.description for w in c.values()] == ["schedule", "peak rate η₀", "decay rate", "decay steps", "staircase",
+                                                   "end rate", "warmup steps"]
+    assert all(w.style.description_width == "120px" for w in c.values())
+    # the figure: rate panel (linear) and loss panel (log, fixed limits), both over 0..T
+    assert (ui.ax_lr.get_xlabel(), ui.ax_lr.get_ylabel(), ui.ax_lr.get_title()) == (
+        "step t", r"learning rate $\eta_t$", "learning rate")
+    assert ui.ax_loss.get_ylabel() == r"$L(w_t) - L^*$  (log scale)" and ui.ax_loss.get_yscale() == "log"
+    assert ui.ax_loss.get_title() == "training loss above its minimum" and ui.ax_loss.get_xlabel() == "step t"
+    assert ui.ax_lr.get_xlim() == ui.ax_loss.get_xlim() == (0, 40) and ui.ax_loss.get_ylim() == (1e-4, 1e2)
+    assert [t.get_text() for t in ui.ax_loss.get_legend().get_texts()] == [r"fixed rate $\eta_0$", "schedule"]
+    assert ui.base_lr.get_linestyle() == "--" and ui.marker.get_marker() == "x"
+    # the rates drawn: the schedule (with its ramp), the fixed rate flat at eta_0; the axis 1.6 x the top rate
+    want = build_schedule("linear_decay", 0.2, 0.7, 20, True, 0.05, 10, 40)(np.arange(40))
+    np.testing.assert_allclose(ui.lr_line.get_ydata(), want, rtol=1e-12)
+    np.testing.assert_allclose(ui.base_lr.get_ydata(), np.full(40, 0.2))
+    assert ui.ax_lr.get_ylim() == pytest.approx((0.0, 1.6 * 0.2))
+    np.testing.assert_allclose(ui.loss_line.get_ydata(), np.clip(ui.frame.excess_loss, 1e-4, 1e2))
+    np.testing.assert_allclose(ui.base_loss.get_ydata(), np.clip(0.36 ** np.arange(41), 1e-4, 1e2))  # (1 - 0.4)^2
+    # the rate axis rescales when the curve leaves it or falls below a fifth of it, and not otherwise
+    c["warmup_steps"].value = 0
+    c["initial_learning_rate"].value = 0.1      # top 0.1: inside (0, 0.32) and above 0.32 / 5 -> kept
+    assert ui.ax_lr.get_ylim() == pytest.approx((0.0, 0.32))
+    c["initial_learning_rate"].value = 0.05     # 0.05 < 0.064: rescaled to 1.6 x 0.05
+    assert ui.ax_lr.get_ylim() == pytest.approx((0.0, 0.08))
+    c["name"].value = "constant"
+    c["initial_learning_rate"].value = 10**-0.3     # constant 0.5 on G = 2I: (1 - 1)^2 = 0 -> clipped at 1e-4
+    assert ui.loss_line.get_ydata()[1] == 1e-4 and ui.ax_lr.get_ylim() == pytest.approx((0.0, 1.6 * 10**-0.3))
+    shown = []
+    monkeypatch.setattr(live, "display", lambda obj, **kw: shown.append(obj))
+    ui.show()
+    box, image = shown
+    (row, status) = box.children
+    left, right = row.children
+    assert list(left.children) == [c["name"], c["initial_learning_rate"], c["warmup_steps"], c["staircase"]]
+    assert list(right.children) == [c["decay_rate"], c["decay_steps"], c["end_learning_rate"]]
+    assert status is ui.status and image.data == ui.live.png
+
+
+def test_explorer_marks_a_divergence_just_inside_the_top():
+    toy = _toy(20)
+    assert ScheduleExplorer(toy, name="constant", decay_steps=10).problem is toy
+    big = LeastSquaresProblem(G=np.tile(8 * np.eye(2), (20, 1, 1)), h=np.tile([8.0, 0.0], (20, 1)), A=np.eye(2),
+                              w_star=np.array([1.0, 0.0]), initial_excess=1.0, batches=np.zeros((20, 2)))
+    ui = ScheduleExplorer(big, name="constant", initial_learning_rate=10**-0.3, decay_steps=10)  # (1 - 8 x 0.5)^2 = 9 per step
+    assert ui.frame.diverged_at == 7 and list(ui.marker.get_xdata()) == [7]    # 9^7 = 4.8e6 > 1e6
+    assert list(ui.marker.get_ydata()) == [100 / 3]
+
+
+def test_status_when_a_run_lands_exactly_on_the_minimum():
+    import warnings
+
+    toy = _toy(20)    # G = 2I: a rate of 0.5 lands on w* in one step, (1 - 2 x 0.5)^2 = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")      # no 0/0: the ratio is not computed
+        f = schedule_frame(toy, "exponential_decay", 0.5, decay_rate=1.0, decay_steps=10)
+        assert f.status == "after 20 steps the loss is 0.00e+00 above its minimum, exactly at the minimum, " \
+                           "as with the fixed rate 0.5"
+        f = schedule_frame(toy, "constant", 0.25, warmup_steps=2)   # ramp 0, 0.125, then 0.25: never exactly 0
+        assert "× higher than with the fixed rate 0.25" in f.status
+        f = schedule_frame(toy, "constant", 0.5, warmup_steps=2)    # ramp 0, 0.25, then 0.5: lands on w* too
+        assert "exactly at the minimum, as with the fixed rate 0.5" in f.status
+        f = schedule_frame(toy, "piecewise_constant", 0.5, decay_rate=0.5, decay_steps=10)   # 0.5 first: at w*
+        assert "exactly at the minimum, as with" in f.status
+        f = schedule_frame(toy, "linear_decay", 0.25, decay_steps=10, end_learning_rate=0.5)  # reaches 0.5 at step 10
+        assert f.status == "after 20 steps the loss is 0.00e+00 above its minimum, exactly at the minimum " \
+                           "(the fixed rate 0.25 is not) — the rate rises"

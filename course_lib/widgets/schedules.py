@@ -271,6 +271,9 @@ def schedule_frame(problem: LeastSquaresProblem, name: str, initial_learning_rat
     if name != "constant" or warmup_steps:
         fixed = f"the fixed rate {initial_learning_rate:.3g}"
         status += (f"; {fixed} diverges (step {base_diverged})" if base_diverged is not None else
+                   # a run that lands exactly on the minimum has no ratio (0/0 gave "nan×", x/0 "inf×")
+                   ", exactly at the minimum" + (f", as with {fixed}" if base[-1] == 0 else f" ({fixed} is not)")
+                   if loss[-1] == 0 else f", not at the minimum, where {fixed} is" if base[-1] == 0 else
                    f", {base[-1] / loss[-1]:.2g}× lower than with {fixed}" if loss[-1] <= base[-1] else
                    f", {loss[-1] / base[-1]:.2g}× higher than with {fixed}")
     if np.any(np.diff(lr) > 0):
