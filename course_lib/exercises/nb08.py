@@ -171,11 +171,11 @@ def check_callback_epochs(answer: tuple[list[int], int] | None) -> Feedback:
         messages.append(f"training stops when early stopping's wait reaches {SEEN['stopping_patience']}: "
                         "count the epochs since the last improvement")
     if cuts != want_cuts:
-        if set(want_cuts) < set(cuts):
+        if any(c > want_stop for c in cuts):
+            messages.append("no cut happens after training has stopped")
+        elif set(want_cuts) < set(cuts):
             messages.append("after a cut, ReduceLROnPlateau's wait restarts from 0, so the next cut needs "
                             "2 more epochs without improvement")
-        elif any(c > want_stop for c in cuts):
-            messages.append("no cut happens after training has stopped")
         else:
             messages.append("the rate is cut at the end of an epoch whose wait reaches 2 (no improvement "
                             "for 2 epochs); an improvement resets the wait")
