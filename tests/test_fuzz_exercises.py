@@ -185,3 +185,27 @@ HELPER_SPECS = [
 
 SPECS = CHECK_SPECS + HELPER_SPECS
 test_fuzz = fuzz_tests(SPECS)
+
+
+# ---- notebook 08 (appended with it): right answers derived in tests/test_exercises_nb08.py -------
+import pytest  # noqa: E402
+from test_exercises_nb08 import _log_uniform, _repaired_loop  # noqa: E402
+
+from course_lib.exercises import nb08  # noqa: E402
+
+CONFIDENT_MISTAKE = (100.0, 16.118)
+CURVE_FIXES = {"a": 1, "b": 2, "c": 3}
+CALLBACK_EPOCHS = ([4, 7, 9], 10)
+
+NB08_SPECS = [
+    check_spec(nb08.check_confident_mistake, {"answer": CONFIDENT_MISTAKE}),
+    check_spec(nb08.check_read_the_curves, {"answers": CURVE_FIXES}),
+    check_spec(nb08.check_callback_epochs, {"answer": CALLBACK_EPOCHS}),
+    check_spec(nb08.check_log_uniform, {"fn": _log_uniform}),
+    # runs TensorFlow on a tiny problem for a callable answer (the first call also imports it)
+    Spec("course_lib.exercises.nb08.check_repaired_loop", call=never_raises(nb08.check_repaired_loop),
+         valid=lambda: {"fn": _repaired_loop}, ok=feedback_ok({"fn": _repaired_loop}), max_examples=5,
+         timeout=120.0, marks=(pytest.mark.tf,)),
+]
+SPECS += NB08_SPECS
+test_fuzz_nb08 = fuzz_tests(NB08_SPECS)
