@@ -426,6 +426,18 @@ def train_keras_args():
             "progress": False}
 
 
+def ok_ordered_batches(kw, batches):
+    # every epoch is a permutation of the samples, cut in slices of batch_size (the last one shorter)
+    X = np.asarray(kw["X"], dtype=float)
+    per_epoch = -(-len(X) // kw["batch_size"])
+    assert len(batches) == kw["epochs"] * per_epoch
+    for e in range(kw["epochs"]):
+        epoch = batches[e * per_epoch:(e + 1) * per_epoch]
+        assert all(len(b) == kw["batch_size"] for b, _ in epoch[:-1])
+        rows = np.concatenate([b for b, _ in epoch])
+        np.testing.assert_array_equal(np.sort(rows, axis=0), np.sort(X, axis=0))
+
+
 def ok_train_keras(kw, h):
     # the zero-initialised Dense(1) net with mse is LinearRegression(2) from zeros: numpy fit, float64
     if kw["loss"] != "mse" or len(h.params) != 2:
@@ -469,6 +481,12 @@ SPECS += [
             valid=fit_tf_args, also_raises=DIVERGED, ok=ok_fit_tf, max_examples=2,
             names={"X": ("X", "diverged"), "y": ("y", "X and y"), "validation_data": ("validation_data", "validation")},
             extra_bad={"optimizer": [SGD(), "sgd"], "regularizer": [L2], "callbacks": bad_callbacks()}),
+    tf_spec("course_lib.tf_twins.training.ordered_batches",
+            call=lambda **kw: list(tf("training").ordered_batches(**kw)),
+            valid=lambda: {"X": X4(), "y": np.array([0, 1, 1, 0]), "batch_size": 3, "epochs": 2, "rng": 0,
+                           "shuffle": True},
+            names={"y": ("y", "X and y")},
+            ok=lambda kw, r: ok_ordered_batches(kw, r)),
     tf_spec("course_lib.tf_twins.training.train_keras", call=lambda **kw: tf("training").train_keras(**kw),
             valid=train_keras_args, also_raises=DIVERGED, ok=ok_train_keras, max_examples=2,
             names={"X": ("X", "diverged"), "y": ("y", "X and y", "loss"), "net": ("net",),

@@ -97,6 +97,20 @@ def _batches(X, y, orders, batch_size):
 
 
 @pytest.mark.parametrize("shuffle", [True, False])
+def test_ordered_batches_are_the_batches_fit_trains_on(shuffle):
+    model, X, y, _, p0 = _problem("mlp", seed=1, n=11)
+    h = fit(model, X, y, batch_size=4, epochs=3, optimizer=SGD(), learning_rate=0.1, params=p0, rng=2, shuffle=shuffle)
+    got = list(training.ordered_batches(X, y, batch_size=4, epochs=3, rng=2, shuffle=shuffle))
+    want = [(X[o[s:s + 4]], y[o[s:s + 4]]) for o in h.batch_order for s in (0, 4, 8)]
+    assert len(got) == 9 and [len(b) for b, _ in got[:3]] == [4, 4, 3]
+    for (xb, yb), (xw, yw) in zip(got, want, strict=True):
+        np.testing.assert_array_equal(xb, xw)
+        np.testing.assert_array_equal(yb, yw)
+    with pytest.raises(ValueError, match="batch_size"):
+        training.ordered_batches(X, y, batch_size=0, epochs=3, rng=2)   # refused at the call, not when iterated
+
+
+@pytest.mark.parametrize("shuffle", [True, False])
 def test_fit_tf_with_callbacks_gives_the_curves_of_keras_model_fit(shuffle):
     # float32 on both sides, the same kernels: only Keras's batched validation (batches of 32 vs one)
     # may round differently, hence rtol 1e-5
@@ -109,7 +123,7 @@ def test_fit_tf_with_callbacks_gives_the_curves_of_keras_model_fit(shuffle):
                            rng=np.random.default_rng(4), shuffle=shuffle, validation_data=(Xv, yv),
                            callbacks=callbacks())
     rng = np.random.default_rng(4)
-    orders = [epoch_order(len(X), rng, shuffle) for _ in range(15)]
+    orders = [epoch_order(len(X), rng, shuffle) for _ in range(15)]  # by hand here; ordered_batches is tested above
     net = models_tf.to_keras(model)
     models_tf.set_params(net, model, p0)
     net.compile(optimizer=keras.optimizers.SGD(0.5), loss=models_tf.keras_loss(model),

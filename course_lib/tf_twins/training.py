@@ -45,7 +45,7 @@ layers' ``kernel_regularizer`` (its penalty joins the loss, as ``model.fit`` add
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import keras
@@ -61,7 +61,7 @@ from course_lib.tf_twins.regularization import soft_threshold
 from course_lib.tf_twins.regularization import to_keras as regularizer_to_keras
 from course_lib.training import DIVERGENCE_FACTOR, History, TrainingDiverged, epoch_order
 
-__all__ = ["train_keras", "fit_tf", "make_train_step", "MAX_TF_STEPS"]
+__all__ = ["train_keras", "fit_tf", "make_train_step", "ordered_batches", "MAX_TF_STEPS"]
 
 MAX_TF_STEPS = 10_000  # ~30 s of this Python-driven loop on the course's models; model.fit trains longer runs
 
@@ -421,6 +421,30 @@ class _Loop:
 
 
 # ---- the public loops ------------------------------------------------------------------------
+
+def ordered_batches(X: Any, y: Any, *, batch_size: int, epochs: int, rng: np.random.Generator | int | None = None,
+                    shuffle: bool = True) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """The batches ``fit``, ``fit_tf`` and ``train_keras`` train on with the same ``rng``, epoch after epoch.
+
+    For Keras's own loop on the same batch order: ``model.fit(ordered_batches(X, y, batch_size=32,
+    epochs=E, rng=seed), epochs=E, steps_per_epoch=math.ceil(len(X) / 32))``. Arguments are checked
+    here, at the call; the generator then yields ``epochs * steps_per_epoch`` pairs.
+
+    >>> [yb.tolist() for _, yb in ordered_batches([[0.0], [1.0], [2.0]], [0, 1, 2], batch_size=2, epochs=2, rng=0)]
+    [[2, 0], [1], [2, 1], [0]]
+    """
+    X, y = _check_data(None, X, y, ("X", "y"))
+    batch_size, epochs = _check_steps(len(X), batch_size, epochs, "ordered_batches")
+    shuffle = check_bool("shuffle", shuffle)
+    rng = as_rng(rng, needed=shuffle)
+
+    def generate():
+        for _ in range(epochs):
+            order = epoch_order(len(X), rng, shuffle)
+            for start in range(0, len(X), batch_size):
+                yield X[order[start:start + batch_size]], y[order[start:start + batch_size]]
+    return generate()
+
 
 def train_keras(net: keras.Model, X: Any, y: Any, *, loss: Any, optimizer: keras.optimizers.Optimizer,
                 batch_size: int, epochs: int, rng: np.random.Generator | int | None = None, shuffle: bool = True,
