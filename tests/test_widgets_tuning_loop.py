@@ -191,3 +191,165 @@ def test_diagnose_checks_its_numbers():
         args = {"epoch_val": [0.5, 0.4], "final_train": 0.1, "final_val": 0.4, **kwargs}
         with pytest.raises(ValueError, match=word):
             diagnose(**args)
+
+
+# ---- what mutation testing found unchecked (make mutation PATHS=course_lib/widgets/tuning_loop.py) ----
+
+import matplotlib.pyplot as plt  # noqa: E402
+
+from course_lib.widgets.tuning_loop import MAX_UPDATES  # noqa: E402
+
+
+def test_loop_figure_goes_round_train_evaluate_diagnose_adjust():
+    fig, ax = plt.subplots()
+    assert draw_tuning_loop(ax) is fig
+    assert ax.get_xlim() == (0, 10) and ax.get_ylim() == (-0.65, 5.45) and not ax.axison
+    texts = {t.get_text(): t.get_position() for t in ax.texts}
+    # four steps clockwise from the top left, each title above its body
+    for title, body, (x, y) in [("1  Train", "minimize the training loss\n(optimization, first sense)", (2.0, 4.6)),
+                                ("2  Evaluate", "loss and accuracy on\nthe validation set", (8.0, 4.6)),
+                                ("3  Diagnose", "read the curves: under- or\noverfitting? how big a gap?", (8.0, 1.6)),
+                                ("4  Adjust (tune)", "hyperparameters, model,\ndata", (2.0, 1.6))]:
+        assert texts[title] == pytest.approx((x, y + 0.33)) and texts[body] == pytest.approx((x, y - 0.22))
+    assert texts["Test set: evaluated once, at the very end"] == pytest.approx((5.0, -0.22))
+    assert "good enough:\nleave the loop" in texts
+    assert "repeat: the validation set\nis used at every turn,\nthe test set never" in texts
+    arrows = [p for p in ax.patches if isinstance(p, FancyArrowPatch)]
+    ends = [tuple(map(tuple, a._posA_posB)) for a in arrows]
+    assert ends[:4] == [((3.9, 4.6), (6.1, 4.6)), ((8.0, 3.8), (8.0, 2.4)), ((6.1, 1.6), (3.9, 1.6)),
+                        ((2.0, 2.4), (2.0, 3.8))]       # train -> evaluate -> diagnose -> adjust -> train
+    assert ends[4] == ((7.2, 0.8), (6.8, 0.15))          # the single exit, to the test set
+    plt.close(fig)
+    with pytest.raises(TypeError, match=r"^ax must be a matplotlib Axes or None, got str$"):
+        draw_tuning_loop("ax")
+
+
+def test_run_grid_checks_and_converts():
+    curve = (np.array([0.5, 0.4]),)
+    base = dict(model_names=("m",), sizes=[10.0], updates=2, epoch_updates=(np.array([1, 2]),),
+                epoch_train=(curve,), epoch_val=(curve,), final_train=[[0.4]], final_val=[[0.4]])
+    g = RunGrid(**base)
+    assert g.sizes.dtype.kind == "i" and g.sizes.tolist() == [10] and isinstance(g.final_val, np.ndarray)
+    assert g.epoch_updates[0].dtype == float and isinstance(g.epoch_train[0][0], np.ndarray)
+    for change, text in [({"model_names": ["m"]}, r"^model_names must be a non-empty tuple of strings, got \['m'\]$"),
+                         ({"model_names": ()}, r"^model_names must"), ({"model_names": (1,)}, r"^model_names must"),
+                         ({"updates": 0}, r"^updates must"), ({"final_train": [0.4]}, r"^final_train must"),
+                         ({"final_val": [[0.4, 0.5]]}, r"^final_val must have shape \(1, 1\) \(models, sizes\), "
+                                                       r"got \(1, 2\)$"),
+                         ({"epoch_updates": [np.array([1, 2])]}, r"^epoch_updates must be a tuple of 1 arrays "
+                                                                 r"\(one per size\)$"),
+                         ({"epoch_updates": (np.array([1, 2]), np.array([1]))}, r"^epoch_updates must be a tuple"),
+                         ({"epoch_updates": (np.ones((1, 2)),)}, r"^epoch_updates must"),
+                         ({"epoch_train": [curve]}, r"^epoch_train must be a tuple \(models\) of tuples \(sizes\) of "
+                                                    r"curves$"),
+                         ({"epoch_val": (curve, curve)}, r"^epoch_val must be a tuple"),
+                         ({"epoch_val": ([np.ones(2)],)}, r"^epoch_val must be a tuple"),
+                         ({"epoch_val": ((np.ones(2), np.ones(2)),)}, r"^epoch_val must be a tuple"),
+                         ({"epoch_train": ((np.ones((2, 1)),),)}, r"^epoch_train must"),
+                         ({"epoch_val": ((np.ones(3),),)}, r"^epoch_val's curves must have one value per epoch of "
+                                                           r"epoch_updates$")]:
+        with pytest.raises(ValueError, match=text):
+            RunGrid(**{**base, **change})
+    for sizes in ([10.5], [0], [10, 10], [20, 10], [2e9]):
+        with pytest.raises(ValueError, match=r"^sizes must be whole numbers >= 1 in increasing order, got "):
+            RunGrid(**{**base, "sizes": sizes})
+    assert RunGrid(**{**base, "sizes": [10**9]}).sizes.tolist() == [10**9]
+
+
+def test_train_grid_refusals(data, models):
+    args = (models, data.X_train, data.y_train, data.X_val, data.y_val, SIZES)
+    for kwargs, text in [({"updates": MAX_UPDATES + 1}, r"^updates must be an integer >= 1 and <= 100000"),
+                         ({"learning_rate": 0.0}, r"^learning_rate must"), ({"seed": -1}, r"^seed must"),
+                         ({"batch_size": 0}, r"^batch_size must")]:
+        with pytest.raises(ValueError, match=text):
+            train_grid(*args, **kwargs)
+    for bad in ({}, [1], {1: models["mlp"]}):
+        with pytest.raises(TypeError, match=r"^models must be a non-empty dict of name -> course_lib model, got "):
+            train_grid(bad, *args[1:])
+    X, y, Xv, yv = data.X_train, data.y_train, data.X_val, data.y_val
+    for call, text in [((X[:, 0], y, Xv, yv), r"^X_train must"), ((X, y[:, None], Xv, yv), r"^y_train must"),
+                       ((X, y, Xv[:, 0], yv), r"^X_val must"), ((X, y, Xv, yv[:, None]), r"^y_val must"),
+                       ((X, y[:-1], Xv, yv), "X_train"), ((X, y, Xv, yv[:-1]), "X_val")]:
+        with pytest.raises(ValueError, match=text):
+            train_grid(models, *call, SIZES, updates=1)
+    with pytest.raises(ValueError, match=rf"^sizes must be at most the {len(y)} training samples, got {len(y) + 1}$"):
+        train_grid(models, X, y, Xv, yv, [30, len(y) + 1], updates=1)
+    with pytest.raises(ValueError, match=r"^training diverged at learning_rate=1e\+30: "):
+        train_grid({"m": MLP(64, 8, 10)}, X, y, Xv, yv, [30], updates=3, learning_rate=1e30)
+
+
+def test_train_grid_defaults_are_1700_updates_of_batch_32_at_rate_0_1_from_seed_0(data):
+    model = SoftmaxRegression(64, 10)
+    g = train_grid({"s": model}, data.X_train, data.y_train, data.X_val, data.y_val, [40])
+    assert g.updates == 1700 and g.epoch_updates[0][-1] == 1700    # 40 samples: 2 batches (32 + 8), 850 epochs
+    order = np.random.default_rng(0).permutation(len(data.y_train))[:40]
+    h = fit(model, data.X_train[order], data.y_train[order], batch_size=32, epochs=850, optimizer=SGD(),
+            learning_rate=0.1, validation_data=(data.X_val, data.y_val), rng=np.random.default_rng(0))
+    np.testing.assert_allclose(g.epoch_val[0][0], h.epoch_val_loss, rtol=1e-12)
+
+
+def test_diagnose_boundaries_and_sentences():
+    # exactly at each threshold is still healthy (strict >): training loss 0.25, gap 0.1 - 0 = 0.1
+    assert diagnose([0.3, 0.25], 0.25, 0.25) == ("good fit: gap 0.00, validation loss 0.250, still at its best", True)
+    assert diagnose([0.3, 0.1], 0.0, 0.1)[1] is True
+    assert diagnose([0.0, 0.0], 0.0, 0.0) == ("good fit: gap 0.00, validation loss 0.000, still at its best", True)
+    assert diagnose([0.3, 0.3], 0.26, 0.3) == ("underfitting: even the training loss stays at 0.26 (too simple a model, "
+                                               "or too little training)", False)
+    assert diagnose([0.5, 0.2, 0.3], 0.01, 0.3) == (
+        "overfitting, past its best epoch: the validation loss was lowest at epoch 2 and has risen 50 % since "
+        "(gap 0.29)", False)
+    assert diagnose([0.5, 0.2, 0.2], 0.01, 0.2) == (
+        "overfitting: a large generalization gap, validation 0.200 vs training 0.010; more data or regularization "
+        "would help", False)
+    assert diagnose([0.5, 0.3], 1e300, 1e300)[1] is False
+    for kwargs, text in [({"final_train": 1.1e300}, r"^final_train must"), ({"final_val": -0.1}, r"^final_val must"),
+                         ({"epoch_val": [0.5, 1.1e300]}, r"^epoch_val must hold losses in \[0, 1e300\]$"),
+                         ({"epoch_val": [[0.5]]}, r"^epoch_val must")]:
+        with pytest.raises(ValueError, match=text):
+            diagnose(**{"epoch_val": [0.5, 0.4], "final_train": 0.1, "final_val": 0.4, **kwargs})
+
+
+def test_frame_and_explorer_refusals(grid):
+    with pytest.raises(TypeError, match=r"^grid must be a RunGrid \(from train_grid\), got str$"):
+        tuning_frame("g", "mlp", 30)
+    with pytest.raises(TypeError, match=r"^model_name must be one of \('softmax', 'mlp'\), got int$"):
+        tuning_frame(grid, 1, 30)
+    for size, text in [(0, r"^training_size must be an integer >= 1"), (30.0, r"^training_size must be an integer")]:
+        with pytest.raises(ValueError, match=text):
+            tuning_frame(grid, "mlp", size)
+    with pytest.raises(TypeError, match=r"^grid must be a RunGrid \(from train_grid\), got dict$"):
+        TuningLoopExplorer({})
+
+
+def test_explorer_controls_figure_and_show(grid, monkeypatch):
+    import course_lib.widgets._live as live
+
+    ui = TuningLoopExplorer(grid, model_name="mlp", training_size=60)
+    c = ui.controls
+    assert c["model_name"].options == ("softmax", "mlp") and c["model_name"].description == "model"
+    assert c["training_size"].options == (30, 60, 120) and c["training_size"].description == "training-set size"
+    assert all(w.style.description_width == "initial" for w in c.values())
+    assert (ui.ax_run.get_xlabel(), ui.ax_run.get_ylabel()) == ("updates (SGD steps)", "cross-entropy loss (log)")
+    assert ui.ax_run.get_ylim() == (1e-4, 5.0) and ui.ax_run.get_xlim() == pytest.approx((0, 12 * 1.02))
+    assert ui.ax_run.get_yscale() == "log" and ui.ax_size.get_xscale() == ui.ax_size.get_yscale() == "log"
+    assert (ui.ax_size.get_xlabel(), ui.ax_size.get_ylabel()) == ("training-set size (log)",
+                                                                  "loss of the final weights (log)")
+    assert ui.ax_size.get_title() == "learning curve: 12 updates per run" and ui.ax_size.get_ylim() == (1e-4, 5.0)
+    assert ui.ax_size.get_xlim() == pytest.approx((30 / 1.3, 120 * 1.3))
+    assert [t.get_text() for t in ui.ax_run.get_legend().get_texts()] == ["training", "validation", "lowest validation"]
+    assert [t.get_text() for t in ui.ax_size.get_legend().get_texts()] == ["training", "validation", "this run"]
+    # the run of mlp on 60 images: 6 epochs of 2 updates; the ring on its lowest validation epoch
+    val = grid.epoch_val[1][1]
+    k = int(np.argmin(val))
+    assert list(ui.best.get_xdata()) == [2 * (k + 1)] and ui.best.get_ydata()[0] == pytest.approx(val[k])
+    np.testing.assert_allclose(ui.train_line.get_ydata(), np.clip(grid.epoch_train[1][1], 1e-4, 5.0))
+    np.testing.assert_allclose(ui.size_train.get_ydata(), np.clip(grid.final_train[1], 1e-4, 5.0))
+    np.testing.assert_allclose(ui.size_val.get_ydata(), np.clip(grid.final_val[1], 1e-4, 5.0))
+    np.testing.assert_allclose(ui.here.get_ydata(), np.clip([grid.final_train[1, 1], grid.final_val[1, 1]], 1e-4, 5))
+    assert ui.ax_run.get_title() == "mlp, 60 images (6 epochs)"
+    shown = []
+    monkeypatch.setattr(live, "display", lambda obj, **kw: shown.append(obj))
+    ui.show()
+    box, image = shown
+    assert list(box.children[0].children) == list(c.values()) and box.children[1] is ui.status
+    assert image.data == ui.live.png
