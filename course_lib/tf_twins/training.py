@@ -427,7 +427,8 @@ def ordered_batches(X: Any, y: Any, *, batch_size: int, epochs: int, rng: np.ran
     """The batches ``fit``, ``fit_tf`` and ``train_keras`` train on with the same ``rng``, epoch after epoch.
 
     For Keras's own loop on the same batch order: ``model.fit(ordered_batches(X, y, batch_size=32,
-    epochs=E, rng=seed), epochs=E, steps_per_epoch=math.ceil(len(X) / 32))``. Arguments are checked
+    epochs=E, rng=seed), epochs=E, steps_per_epoch=math.ceil(len(X) / 32), shuffle=False)`` (the data are
+already in order; Keras warns that it ignores ``shuffle=True`` on a generator). Arguments are checked
     here, at the call; the generator then yields ``epochs * steps_per_epoch`` pairs.
 
     >>> [yb.tolist() for _, yb in ordered_batches([[0.0], [1.0], [2.0]], [0, 1, 2], batch_size=2, epochs=2, rng=0)]
