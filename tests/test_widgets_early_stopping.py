@@ -260,3 +260,112 @@ def test_stored_run_checks_every_curve_and_keeps_them_as_arrays():
         args = {"train_loss": train, "val_loss": vals, "test_loss": test, **change}
         with pytest.raises(ValueError, match=message):
             StoredRun(**args)
+
+
+# ---- what mutation testing found unchecked (make mutation PATHS=course_lib/widgets/early_stopping.py) ----
+
+def test_curves_limits_and_messages():
+    # a nan validation epoch is allowed (never an improvement); the test curve must be finite, same length
+    epochs, test = patience_tradeoff([1.0, np.nan, 0.9, 1.0], [1.0, 0.8, 0.7, 0.9], 0.0, 2)
+    assert epochs.tolist() == [2, 2, 4] and test.tolist() == [1.0, 1.0, 0.7]   # patience 2 waits past the nan
+    assert patience_tradeoff(np.linspace(1, 0.5, 2000), np.ones(2000), 0.0, 0)[0].tolist() == [2000]
+    for args, text in [((np.ones(2001), np.ones(2001), 0.0, 1), r"^val_loss must have at most 2000 epochs, got 2001$"),
+                       (([1.0, 0.5], [1.0], 0.0, 1), r"^test_loss must have 2 epochs like val_loss, got 1$"),
+                       (([1.0, 0.5], [1.0, np.nan], 0.0, 1), r"^test_loss must"),
+                       (([[1.0, 0.5]], [1.0, 0.5], 0.0, 1), r"^val_loss must"),
+                       (([1.0, 0.5], [1.0, 0.5], -1e-9, 1), r"^min_delta must"),
+                       (([1.0, 0.5], [1.0, 0.5], 0.0, -1), r"^max_patience must"),
+                       (([1.0, 0.5], [1.0, 0.5], 0.0, 201), r"^max_patience must be an integer >= 0 and <= 200")]:
+        with pytest.raises(ValueError, match=text):
+            patience_tradeoff(*args)
+    assert len(patience_tradeoff([1.0, 0.5], [1.0, 0.5], 0.0, 200)[0]) == 201
+
+
+def test_frame_defaults_limits_and_tradeoff_length():
+    f = early_stopping_frame(VAL, TEST, 2, 0.0)                   # max_patience 40: 41 patience values
+    assert len(f.tradeoff_epochs) == len(f.tradeoff_test) == 41
+    f = early_stopping_frame(VAL, TEST, 5, 0.0, max_patience=3)   # widened to the patience used
+    assert len(f.tradeoff_epochs) == 6 and f.tradeoff_epochs[5] == f.epochs_run
+    assert early_stopping_frame(VAL, TEST, 200, 0.0, 0).stop_epoch is None
+    for kwargs, text in [({"patience": 201}, r"^patience must be an integer >= 0 and <= 200"),
+                         ({"max_patience": 201}, r"^max_patience must"), ({"min_delta": np.inf}, r"^min_delta must")]:
+        with pytest.raises(ValueError, match=text):
+            early_stopping_frame(VAL, TEST, **{"patience": 2, "min_delta": 0.0, **kwargs})
+
+
+def test_judged_sentences_in_full_and_the_five_percent_rule():
+    f = early_stopping_frame(VAL, TEST, 2, 0.0, 3)
+    assert f.status == "stopped at epoch 6, 7 of 8 epochs trained (88 %); restored epoch 4: test loss 0.430 " \
+                       "(best possible 0.430, epoch 4)" and f.ok is True
+    f = early_stopping_frame(VAL, TEST, 2, 0.02, 3)
+    assert f.status == "stopped at epoch 4, 5 of 8 epochs trained (62 %); restored epoch 2: test loss 0.460 " \
+                       "(best possible 0.430, epoch 4) — too early: noise or a large min_delta ended training"
+    f = early_stopping_frame(VAL, TEST, 10, 0.0, 10)
+    assert f.status == "never stopped: all 8 epochs trained, nothing saved; restored epoch 4: test loss 0.430 " \
+                       "(best possible 0.430, epoch 4)" and f.ok is False
+    # restored exactly 1.05 x the best (0.525 = 1.05 / 2 in float64) is still good; just above is not
+    val, test = [1.0, 0.5, 0.6, 0.7], [1.0, 0.525, 0.5, 0.9]
+    f = early_stopping_frame(val, test, 1, 0.0, 1)
+    assert (f.best_epoch, f.oracle_epoch, f.restored_test, f.ok) == (1, 2, 0.525, True)
+    f = early_stopping_frame(val, [1.0, 0.5251, 0.5, 0.9], 1, 0.0, 1)
+    assert f.ok is False and f.status.endswith(" — too early: noise or a large min_delta ended training")
+    # a poor restore after the best test epoch is poor, but not "too early"
+    f = early_stopping_frame([1.0, 0.9, 0.5, 0.6], [1.0, 0.5, 0.9, 0.95], 1, 0.0, 1)
+    assert f.best_epoch == 2 and f.oracle_epoch == 1 and f.ok is False and "too early" not in f.status
+
+
+def test_explorer_limits_controls_figure_and_show(monkeypatch):
+    import course_lib.widgets._live as live
+
+    with pytest.raises(TypeError, match=r"^run must be a StoredRun, got dict$"):
+        EarlyStoppingExplorer({})
+    for kwargs, text in [({"max_patience": 201}, r"^max_patience must"), ({"max_patience": 5, "patience": 6},
+                                                                           r"^patience must be an integer >= 0 and <= 5"),
+                         ({"patience": -1}, r"^patience must"), ({"min_delta": -0.001}, r"^min_delta must"),
+                         ({"noise": 3}, r"^noise must be one of \['smooth', 'creeping'\], got 3$")]:
+        with pytest.raises(ValueError, match=text):
+            EarlyStoppingExplorer(RUN, **kwargs)
+    e = np.arange(30)
+    three = StoredRun(np.linspace(1, 0.1, 30), {"a": 1 - 0.01 * e, "b": 1 - 0.02 * e, "c": 1 - 0.005 * e},
+                      0.5 + 0.01 * (e - 10) ** 2 / 10)
+    assert EarlyStoppingExplorer(three, max_patience=1, patience=1).controls["noise"].value == "b"   # the middle one
+    ui = EarlyStoppingExplorer(RUN, patience=3, min_delta=0.05, noise="smooth", max_patience=200)
+    c = ui.controls
+    assert (c["patience"].min, c["patience"].max, c["patience"].value, c["patience"].description) == (0, 200, 3, "patience")
+    md = c["min_delta"]
+    assert (md.min, md.max, md.step, md.readout_format, md.value, md.description) == (0.0, 0.05, 0.0025, ".4f", 0.05,
+                                                                                      "min_delta")
+    assert c["noise"].options == ("smooth", "creeping") and c["noise"].description == "validation set"
+    ax, ax_t = ui.live.fig.axes
+    curves = np.concatenate([RUN.train_loss, RUN.test_loss, *RUN.val_loss.values()])
+    assert ax.get_ylim() == pytest.approx((curves.min() / 1.5, curves.max() * 1.5)) and ax.get_xlim() == (0, 59)
+    assert (ax.get_xlabel(), ax.get_ylabel(), ax.get_title()) == ("epoch", "cross-entropy (log scale)",
+                                                                  "where training stops")
+    assert ax.get_yscale() == ax_t.get_yscale() == "log"
+    assert [t.get_text() for t in ui.legend.get_texts()] == [
+        "training loss", "test loss (reference)", "validation loss (smooth)", "not trained", "stop",
+        "restored (best) epoch"]
+    assert (ax_t.get_xlabel(), ax_t.get_ylabel(), ax_t.get_title()) == ("epochs trained", "test loss of restored weights",
+                                                                        "the price of patience")
+    assert ax_t.get_xlim() == pytest.approx((0, 60 * 1.03))
+    assert ax_t.get_ylim() == pytest.approx((RUN.test_loss.min() / 1.1, RUN.test_loss.max() * 1.2))
+    assert [t.get_text() for t in ax_t.get_legend().get_texts()] == ["best possible", "patience 0..max",
+                                                                     "current patience"]
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), RUN.train_loss)
+    np.testing.assert_allclose(ax.lines[1].get_ydata(), RUN.test_loss)
+    assert ax_t.lines[0].get_ydata()[0] == pytest.approx(RUN.test_loss.min())
+    # min_delta 0.05: nothing after epoch 0 improves, patience 3 -> stop at epoch 3, best 0, 4 epochs run
+    f = ui.frame
+    assert (f.stop_epoch, f.best_epoch, f.epochs_run) == (3, 0, 4)
+    assert ui.shade.get_x() == 3 and ui.shade.get_width() == 59 - 3
+    assert list(ui.stop_line.get_xdata()) == [3, 3] and list(ui.stop_line.get_ydata()) == list(ui._ylim)
+    assert list(ui.best_dot.get_xdata()) == [0] and ui.best_dot.get_ydata()[0] == pytest.approx(RUN.val_loss["smooth"][0])
+    assert list(ui.trade_now.get_xdata()) == [f.tradeoff_epochs[3]] and len(ui.trade_dots.get_xdata()) == 201
+    c["patience"].value = 200                  # never stops: no stop line, nothing shaded
+    assert len(ui.stop_line.get_xdata()) == 0 and ui.shade.get_width() == 0 and ui.shade.get_x() == 59
+    shown = []
+    monkeypatch.setattr(live, "display", lambda obj, **kw: shown.append(obj))
+    ui.show()
+    box, image = shown
+    assert list(box.children[0].children) == list(c.values()) and box.children[1] is ui.status
+    assert image.data == ui.live.png
