@@ -19,6 +19,7 @@ from course_lib.early_stopping import EarlyStopping
 from course_lib.models import MLP, LogisticRegression
 from course_lib.optim import SGD
 from course_lib.plateau import ReduceLROnPlateau
+from course_lib.regularization import L1L2, L2
 from course_lib.training import TrainingDiverged, epoch_order, fit
 
 pytestmark = pytest.mark.tf
@@ -26,6 +27,7 @@ pytestmark = pytest.mark.tf
 keras = pytest.importorskip("keras")
 training = pytest.importorskip("course_lib.tf_twins.training")
 models_tf = pytest.importorskip("course_lib.tf_twins.models")
+regularizer_to_keras = pytest.importorskip("course_lib.tf_twins.regularization").to_keras
 
 
 def _problem(kind, seed=0, n=40, d=5):
@@ -109,10 +111,12 @@ def test_ordered_batches_are_the_batches_fit_trains_on(shuffle):
         training.ordered_batches(X, y, batch_size=0, epochs=3, rng=2)   # refused at the call, not when iterated
 
 
-@pytest.mark.parametrize("shuffle", [True, False])
-def test_fit_tf_with_callbacks_gives_the_curves_of_keras_model_fit(shuffle):
+@pytest.mark.parametrize("shuffle, regularizer", [(True, None), (False, None), (True, L2(2**-5)),
+                                                   (True, L1L2(2**-7, 2**-6))])
+def test_fit_tf_with_callbacks_gives_the_curves_of_keras_model_fit(shuffle, regularizer):
     # float32 on both sides, the same kernels: only Keras's batched validation (batches of 32 vs one)
-    # may round differently, hence rtol 1e-5
+    # may round differently, hence rtol 1e-5. A regularizer: Keras's kernel_regularizer on both sides,
+    # its penalty in every loss (model.fit adds model.losses)
     model, X, y, (Xv, yv), p0 = _problem("mlp", seed=3)
 
     def callbacks():
@@ -120,10 +124,11 @@ def test_fit_tf_with_callbacks_gives_the_curves_of_keras_model_fit(shuffle):
                 keras.callbacks.EarlyStopping(patience=2, restore_best_weights=True)]
     ours = training.fit_tf(model, X, y, batch_size=8, epochs=15, optimizer=keras.optimizers.SGD(0.5), params=p0,
                            rng=np.random.default_rng(4), shuffle=shuffle, validation_data=(Xv, yv),
-                           callbacks=callbacks())
+                           callbacks=callbacks(), regularizer=regularizer)
     rng = np.random.default_rng(4)
     orders = [epoch_order(len(X), rng, shuffle) for _ in range(15)]  # by hand here; ordered_batches is tested above
-    net = models_tf.to_keras(model)
+    net = models_tf.to_keras(model, kernel_regularizer=None if regularizer is None else
+                             regularizer_to_keras(regularizer))
     models_tf.set_params(net, model, p0)
     net.compile(optimizer=keras.optimizers.SGD(0.5), loss=models_tf.keras_loss(model),
                 metrics=[models_tf.keras_metric_name(model)])

@@ -18,7 +18,8 @@ the running means, as ``model.fit``), ``on_test_begin/batch/end`` around the val
 that callbacks find ``model.optimizer`` and ``mode="auto"`` finds the metric's direction.
 ``model.stop_training`` ends training after the epoch (after the batch, if set by a batch
 hook). The history's ``params`` are read after ``on_train_end``: those restored by
-``EarlyStopping(restore_best_weights=True)``.
+``EarlyStopping(restore_best_weights=True)``. :func:`ordered_batches` yields the same batches for
+Keras's own ``model.fit``, so that a run can be repeated there and compared.
 
 ``fit_tf`` builds the Keras twin of a numpy model (:func:`course_lib.tf_twins.models.to_keras`),
 loads the given numpy ``params`` and trains it with a Keras optimizer. Learning-rate schedules
@@ -52,7 +53,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from course_lib._checks import _show, check_array, check_bool, check_callable, check_choice, check_int, check_real
+from course_lib._checks import _show, check_bool, check_callable, check_choice, check_int, check_real
 from course_lib._fit_args import _check_data, as_rng
 from course_lib.models import LinearRegression, LogisticRegression
 from course_lib.regularization import ProximalL1
