@@ -344,6 +344,15 @@ def test_a_callback_that_leaves_nan_stops_with_the_partial_history(what):
     assert h.n_epochs == 2 and h.n_steps == 4 and info.value.epoch == 2
 
 
+def test_a_scheduler_callback_returning_nan_is_caught_before_the_epoch_runs():
+    scheduler = keras.callbacks.LearningRateScheduler(lambda epoch, lr: lr if epoch < 2 else math.nan)
+    with pytest.raises(TrainingDiverged, match="on_epoch_begin left the learning rate at nan") as info:
+        training.train_keras(_line_net(), X4, Y4, loss="mse", optimizer=keras.optimizers.SGD(0.1), batch_size=2,
+                             epochs=4, rng=0, metric="mae", callbacks=[scheduler])
+    h = info.value.history
+    assert h.n_epochs == 2 and h.n_steps == 4 and np.all(np.isfinite(h.step_loss))
+
+
 def test_fit_tf_still_diverges_with_callbacks_keeping_the_partial_history():
     # loss (w + b)^2 on four equal samples; SGD at 1.5 maps w + b to -5 (w + b): the loss x25 per step,
     # above 1000 x the initial loss at step 3

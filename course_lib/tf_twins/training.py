@@ -258,7 +258,7 @@ def _limit(initial_loss: float, factor: float | None) -> float:
 
 # ---- the loop --------------------------------------------------------------------------------
 
-_CHECKED_HOOKS = ("on_train_begin", "on_epoch_end", "on_train_end")
+_CHECKED_HOOKS = ("on_train_begin", "on_epoch_begin", "on_epoch_end", "on_train_end")
 
 
 class _Loop:
@@ -380,7 +380,7 @@ class _Loop:
         return keras.utils.Progbar(self.n_batches, stateful_metrics=names)
 
     def call(self, hook: str, *args) -> None:
-        """``CallbackList.<hook>(*args)``; then, at epoch and train ends, check what callbacks left."""
+        """``CallbackList.<hook>(*args)``; then, at the begin and end of epochs and training, check what they left."""
         try:
             getattr(self.cbs, hook)(*args)
         except TypeError as exc:
