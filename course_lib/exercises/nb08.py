@@ -97,7 +97,8 @@ def _curves() -> dict[str, dict[str, np.ndarray]]:
 CURVES = _curves()
 
 _WHY = {"a": "run (a) blows up in a few epochs at learning rate 0.5 (loss rising, then nan): too large a step",
-        "b": "run (b) overfits: validation is lowest near epoch 7 and rises while training keeps falling",
+        "b": f"run (b) overfits: validation is lowest at epoch {int(np.argmin(CURVES['b']['val_loss']))} and "
+             "rises while training keeps falling",
         "c": "run (c) stalls high with training and validation close: the rate was cut to 1e-7 within a few "
              "epochs, so ReduceLROnPlateau's patience is far too short"}
 
