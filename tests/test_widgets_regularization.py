@@ -372,3 +372,221 @@ def test_a_singular_support_is_solved_by_least_norm_on_every_cpu():
     from course_lib.widgets.regularization import _solve
     np.testing.assert_allclose(_solve(np.ones((2, 2)), np.array([1.0, 1.0])), [0.5, 0.5], rtol=1e-12)
     np.testing.assert_allclose(_solve(np.diag([2.0, 4.0]), np.array([1.0, 1.0])), [0.5, 0.25], rtol=1e-15)
+
+
+# ---- what mutation testing found unchecked (make mutation PATHS=course_lib/widgets/regularization.py) ----
+
+import re  # noqa: E402
+
+from course_lib.widgets.regularization import RegularizationGrid  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def small_grid():
+    x, xv = np.linspace(0, 1, 8), np.linspace(0.05, 0.95, 6)
+    return fit_grid(x, np.sin(6 * x), xv, np.sin(6 * xv), degree=3, lambdas=[1e-6, 1e-3, 1.0, 1e3],
+                    mixes=[0.0, 0.5, 1.0])
+
+
+def test_solver_limits_and_messages():
+    assert ridge([[1e150], [-1e150]], [1.0, -1.0], 0.0)[0][0] == pytest.approx(1e-150)
+    just = float(np.nextafter(1e150, np.inf))
+    for X, y in [([[just], [0.0]], [0.0, 1.0]), ([[1.0], [0.0]], [0.0, -just])]:
+        for solve in (lambda X, y: ridge(X, y, 0.1), lambda X, y: elastic_net(X, y, 0.1)):
+            with pytest.raises(ValueError, match=r"^X and y must lie within ±1e150 \(their products must fit in float64\)$"):
+                solve(X, y)
+    with pytest.raises(ValueError, match=r"^X and y give weights beyond float64's range; standardize X and y$"):
+        ridge([[1e-160], [-1e-160]], [1e150, -1e150], 0.0)
+    with pytest.raises(ValueError, match=r"^l2 must"):
+        ridge([[1.0], [-1.0]], [1.0, -1.0], -1.0)
+    with pytest.raises(ValueError, match=r"^X must"):
+        ridge([1.0, -1.0], [1.0, -1.0], 0.1)
+    with pytest.raises(ValueError, match=r"^y must"):
+        elastic_net([[1.0], [-1.0]], [[1.0, -1.0]], 0.1)
+    # a huge l2 (above 1e4 x trace(G)) is solved from the normal equations: w = c / (h + l2), exactly
+    w, b = ridge([[1.0], [-1.0]], [1.0, -1.0], 1e8)
+    assert w[0] == pytest.approx(1.0 / (1.0 + 1e8), rel=1e-12) and b == 0.0
+
+
+def test_grid_record_checks(small_grid):
+    g = small_grid
+    base = dict(lambdas=g.lambdas, mixes=g.mixes, weights=g.weights, biases=g.biases, train_mse=g.train_mse,
+                val_mse=g.val_mse, scaler=g.scaler, data=g.data)
+    r = RegularizationGrid(**{**base, "lambdas": g.lambdas.tolist(), "data": tuple(v.tolist() for v in g.data)})
+    assert isinstance(r.lambdas, np.ndarray) and all(isinstance(v, np.ndarray) for v in r.data)
+    assert isinstance(RegularizationGrid(**{**base, "mixes": g.mixes.tolist()}).mixes, np.ndarray)
+    for change, text, kind in [
+            ({"weights": g.weights[:, :2]}, r"^weights must start with shape \(3, 4\) \(mixes, lambdas\), got \(3, 2, 3\)$",
+             ValueError),
+            ({"biases": g.biases[:2]}, r"^biases must start with shape \(3, 4\)", ValueError),
+            ({"train_mse": g.train_mse.T}, r"^train_mse must start with shape", ValueError),
+            ({"val_mse": g.val_mse[:, :1]}, r"^val_mse must start with shape", ValueError),
+            ({"weights": g.weights[..., 0]}, r"^weights must", ValueError),
+            ({"lambdas": [[1.0]]}, r"^lambdas must", ValueError), ({"mixes": "a"}, r"^mixes must", ValueError),
+            ({"scaler": None}, r"^scaler must be a Standardizer of as many powers of x as weights has columns \(3\)$",
+             TypeError),
+            ({"weights": g.weights[..., :2]}, r"^scaler must be a Standardizer", TypeError),
+            ({"data": list(g.data)}, r"^data must be the tuple \(x_train, y_train, x_val, y_val\)$", TypeError),
+            ({"data": g.data[:3]}, r"^data must be the tuple", TypeError),
+            ({"data": (g.data[0][:, None], *g.data[1:])}, r"^data's x_train must", ValueError),
+            ({"data": (*g.data[:3], g.data[3][:, None])}, r"^data's y_val must", ValueError)]:
+        with pytest.raises(kind, match=text):
+            RegularizationGrid(**{**base, **change})
+
+
+def test_predict_limits(small_grid):
+    g = small_grid
+    x = np.linspace(0, 1, 5)
+    Z = g.scaler.transform(x[:, None] ** np.arange(1, 4))
+    np.testing.assert_allclose(g.predict(x, 2, 3), Z @ g.weights[2, 3] + g.biases[2, 3], rtol=1e-12)
+    assert g.predict(np.zeros(100_000), 0, 0).shape == (100_000,)
+    for args, text in [((x, -1, 0), r"^i must be an integer >= 0 and <= 2"), ((x, 3, 0), r"^i must"),
+                       ((x, 0, 4), r"^j must be an integer >= 0 and <= 3"), ((x, 0, -1), r"^j must"),
+                       ((np.zeros(100_001), 0, 0), r"^x must have at most 100000 points, got 100001$"),
+                       (([1e60], 0, 0), r"^x must keep x\*\*3 within ±1e150, got values up to 1e\+60$"),
+                       (([1e120], 0, 0), r"^x must keep x\*\*3 within ±1e150"), (([[0.5]], 0, 0), r"^x must")]:
+        with pytest.raises(ValueError, match=text):
+            g.predict(*args)
+    assert np.isfinite(g.predict([9e49], 0, 0)).all()       # (9e49)^3 = 7.3e149: inside the edge
+
+
+def test_fit_grid_limits_defaults_and_messages():
+    x = np.linspace(0, 1, 6)
+    g = fit_grid(x, x, x, x, lambdas=[1e-3, 1e-6], mixes=[0.0])
+    assert g.weights.shape == (1, 2, 9) and g.lambdas.tolist() == [1e-6, 1e-3]   # degree 9; lambdas sorted
+    assert fit_grid(x, x, x, x, degree=1, lambdas=[1e100], mixes=[1.0]).weights.shape == (1, 1, 1)
+    assert fit_grid(x, 1e100 * x, x, x, degree=1, lambdas=[1.0], mixes=[0.0]).weights.shape == (1, 1, 1)
+    just = float(np.nextafter(1e100, np.inf))
+    for kwargs, text in [({"y_train": just * x}, r"^y_train must lie within ±1e100 \(its squared errors must fit in "
+                                                 r"float64\)$"),
+                         ({"y_val": -just * x}, r"^y_val must lie within ±1e100"),
+                         ({"lambdas": [1.0, just]}, r"^lambdas must be in \(0, 1e100\], got values from 1.0 to "),
+                         ({"lambdas": [-1.0, 1.0]}, r"^lambdas must be in \(0, 1e100\], got values from -1.0 to 1.0$"),
+                         ({"mixes": [-0.1, 0.5]}, re.escape("mixes must be in [0, 1], got [-0.1, 0.5]")),
+                         ({"lambdas": np.geomspace(1e-3, 1, 41), "mixes": np.linspace(0, 1, 61)},
+                          r"^lambdas and mixes must make at most 2500 grid points, got 41 x 61$"),
+                         ({"degree": 51}, r"^degree must be an integer >= 1 and <= 50"),
+                         ({"x_train": x[:, None]}, r"^x_train must"), ({"y_train": x[:, None]}, r"^y_train must"),
+                         ({"x_val": x[:, None]}, r"^x_val must"), ({"y_val": x[:, None]}, r"^y_val must"),
+                         ({"y_val": x[:3]}, "x_val"), ({"y_train": x[:3]}, "x_train"),
+                         ({"x_val": x * 1e60}, r"^x_val must keep x\*\*9 within ±1e150")]:
+        args = {"x_train": x, "y_train": x, "x_val": x, "y_val": x, "degree": 9, "lambdas": [1.0], "mixes": [0.0],
+                **kwargs}
+        with pytest.raises(ValueError, match=text):
+            fit_grid(args.pop("x_train"), args.pop("y_train"), args.pop("x_val"), args.pop("y_val"), **args)
+
+
+def test_frame_sentences_and_the_ten_percent_rule(small_grid):
+    g = small_grid
+    with pytest.raises(TypeError, match=r"^grid must be a RegularizationGrid \(from fit_grid\), got str$"):
+        regularization_frame("g", 1.0, 0.0)
+    for lam, mix, text in [(0.0, 0.0, r"^lam must"), (1.0, -0.1, r"^mix must"), (1.0, 1.1, r"^mix must")]:
+        with pytest.raises(ValueError, match=text):
+            regularization_frame(g, lam, mix)
+    with pytest.raises(ValueError, match=r"^x_plot: x must keep x\*\*3 within ±1e150"):
+        regularization_frame(g, 1.0, 0.0, x_plot=[1e60])
+    f = regularization_frame(g, 1.0, 0.0)                     # default x_plot: 200 points on [0, 1]
+    np.testing.assert_allclose(f.curve, g.predict(np.linspace(0, 1, 200), 0, 2), rtol=1e-12)
+    best = int(np.argmin(g.val_mse[0]))
+    for j, lam in enumerate(g.lambdas):
+        f = regularization_frame(g, float(lam), 0.0)
+        tr, va = g.train_mse[0, j], g.val_mse[0, j]
+        assert f.status.startswith(f"λ = {lam:.1e}, 0% L1: 0 of 3 weights exactly 0; train MSE {tr:.3f}, "
+                                   f"validation MSE {va:.3f}. ")
+        assert f.ok is bool(va <= 1.1 * g.val_mse[0, best]) and f.best_lam == g.lambdas[best]
+        if f.ok:
+            assert f.status.endswith(f"Near the best validation error for this mix (λ = {g.lambdas[best]:.1e}).")
+        elif j < best:
+            assert f.status.endswith(f"Overfitting: validation error is {va / tr:.0f}× the training error; raise λ.")
+        else:
+            assert f.status.endswith("Underfitting: both errors rise with λ; lower it.")
+    f = regularization_frame(g, 1e3, 1.0)
+    assert f.status.endswith(" 3 of 3 weights exactly 0; " + f.status.split("; ", 1)[1].split(". ")[0] +
+                             ". Every weight is 0: the model predicts the training mean (underfitting).")
+    assert f.n_zero == 3 and f.ok is False and f.mix == 1.0 and f.lam == 1e3
+
+
+def test_overfitting_far_above_and_the_boundary_of_near_the_best():
+    # a hand-made grid: training MSE ~0 makes the ratio meaningless ("far above"); validation MSE
+    # exactly 1.1 x the best counts as near the best
+    x = np.linspace(0, 1, 5)
+    g = fit_grid(x, x, x, x, degree=1, lambdas=[1e-3, 1e-2, 1e-1], mixes=[0.0])
+    from course_lib.data import Standardizer
+    scaler = Standardizer.fit(x[:, None])
+    w, b = np.zeros((1, 3, 1)), np.zeros((1, 3))
+    grid = RegularizationGrid(g.lambdas, g.mixes, w + 1.0, b, np.array([[1e-9, 0.5, 1.0]]),
+                              np.array([[1.1, 1.0, 2.0]]), scaler, g.data)
+    f = regularization_frame(grid, 1e-3, 0.0)
+    assert f.ok is True and f.status.endswith("Near the best validation error for this mix (λ = 1.0e-02).")
+    grid = RegularizationGrid(g.lambdas, g.mixes, w + 1.0, b, np.array([[1e-9, 0.5, 1.0]]),
+                              np.array([[1.2, 1.0, 2.0]]), scaler, g.data)
+    f = regularization_frame(grid, 1e-3, 0.0)
+    assert f.ok is False and f.status.endswith("Overfitting: validation error is far above the training error; raise λ.")
+    grid = RegularizationGrid(g.lambdas, g.mixes, w + 1.0, b, np.array([[2.4e-6, 0.5, 1.0]]),
+                              np.array([[1.2, 1.0, 2.0]]), scaler, g.data)   # 1.2 / 2.4e-6: a ratio, not "far above"
+    assert "validation error is 500000× the training" in regularization_frame(grid, 1e-3, 0.0).status
+    grid = RegularizationGrid(g.lambdas, g.mixes, w + 1.0, b, np.array([[1.2e-6, 0.5, 1.0]]),
+                              np.array([[1.2, 1.0, 2.0]]), scaler, g.data)   # exactly 1e6 x: "far above"
+    assert "validation error is far above the training" in regularization_frame(grid, 1e-3, 0.0).status
+
+
+def test_explorer_controls_figure_and_show(small_grid, monkeypatch):
+    import course_lib.widgets._live as live
+
+    g = small_grid
+    x, y, xv, yv = g.data
+    with pytest.raises(TypeError, match=r"^grid must be a RegularizationGrid \(from fit_grid\), got dict$"):
+        RegularizationExplorer(None, None, None, None, grid={})
+    with pytest.raises(ValueError, match=r"^grid was fitted on other data than x_train, y_train, x_val, y_val "
+                                         r"\(pass the same arrays, or None\)$"):
+        RegularizationExplorer(x, y, xv, yv + 1, grid=g)
+    for kwargs, text in [({"lam": 0.99e-6}, r"^lam must"), ({"lam": 1.01e3}, r"^lam must"), ({"mix": 1.01}, r"^mix must"),
+                         ({"mix": -0.01}, r"^mix must")]:
+        with pytest.raises(ValueError, match=text):
+            RegularizationExplorer(x, y, xv, yv, grid=g, **kwargs)
+    with pytest.raises(TypeError, match=r"^truth must return numbers for an array of x \(boom\)$"):
+        RegularizationExplorer(x, y, xv, yv, grid=g, lam=1.0, truth=lambda t: (_ for _ in ()).throw(ValueError("boom")))
+    with pytest.raises(ValueError, match=r"^truth must return one finite value per point of x$"):
+        RegularizationExplorer(x, y, xv, yv, grid=g, lam=1.0, truth=lambda t: t[:3])
+    ui = RegularizationExplorer(x, y, xv, yv, grid=g, lam=1e3, mix=1.0, truth=lambda t: np.sin(6 * t))
+    lam, mix = ui.controls["lam"], ui.controls["mix"]
+    assert (lam.min, lam.max, lam.step, lam.base, lam.readout_format, lam.description) == (-6, 3, 3.0, 10, ".1e", "λ")
+    assert (mix.min, mix.max, mix.step, mix.readout_format, mix.description, mix.value) == (0.0, 1.0, 0.1, ".0%",
+                                                                                           "L1 share", 1.0)
+    np.testing.assert_allclose(ui.x_plot, np.linspace(0, 1, 200))
+    ax_fit, ax_w, ax_loss = ui.live.fig.axes
+    assert [t.get_text() for t in ax_fit.get_legend().get_texts()] == ["validation", "training", "truth", "fit"]
+    np.testing.assert_allclose(ax_fit.lines[2].get_ydata(), np.sin(6 * ui.x_plot))
+    lo, hi = min(y.min(), yv.min()), max(y.max(), yv.max())
+    assert ax_fit.get_ylim() == pytest.approx((lo - 0.5 * (hi - lo), hi + 0.5 * (hi - lo)))
+    assert (ax_fit.get_xlabel(), ax_fit.get_ylabel(), ax_fit.get_title()) == ("x", "y", "degree-3 polynomial fit")
+    top = 2 * float(np.abs(g.weights).max()) + 1
+    assert ax_w.get_yscale() == "symlog" and ax_w.get_ylim() == pytest.approx((-top, top))
+    assert [t.get_text() for t in ax_w.get_xticklabels()] == ["$x^{1}$", "$x^{2}$", "$x^{3}$"]
+    assert list(ax_w.get_xticks()) == [1, 2, 3] and ax_w.get_title() == "weights (× = exactly 0)"
+    assert ax_w.get_ylabel() == "weight (symlog)"
+    assert list(ax_w.get_yticks()) == [0.0] + [v for e in range(0, 12, 2) for v in (10.0**e, -10.0**e) if 10.0**e < top]
+    both = np.concatenate([g.train_mse.ravel(), g.val_mse.ravel()])
+    floor = max(both.min(), both.max() * 1e-12)
+    assert ax_loss.get_xscale() == ax_loss.get_yscale() == "log" and ax_loss.get_xlim() == pytest.approx((1e-6, 1e3))
+    assert ax_loss.get_ylim() == pytest.approx((floor / 1.5, both.max() * 8))
+    assert (ax_loss.get_xlabel(), ax_loss.get_ylabel(), ax_loss.get_title()) == (
+        "λ (log scale)", "MSE (log scale)", "error against λ (this mix)")
+    assert [t.get_text() for t in ax_loss.get_legend().get_texts()] == ["training MSE", "validation MSE"]
+    # lasso at lambda 1000: every weight 0, three crosses, bars flat; the marker and dots at 1000
+    assert list(ui.zeros.get_xdata()) == [1, 2, 3] and [b.get_height() for b in ui.bars] == [0.0, 0.0, 0.0]
+    assert list(ui.marker.get_xdata()) == [1e3, 1e3] and list(ui.dots.get_xdata()) == [1e3, 1e3]
+    np.testing.assert_allclose(ui.dots.get_ydata(), np.maximum([g.train_mse[2, 3], g.val_mse[2, 3]], floor))
+    np.testing.assert_allclose(ui.val_line.get_ydata(), np.maximum(g.val_mse[2], floor))
+    np.testing.assert_allclose(ui.train_line.get_ydata(), np.maximum(g.train_mse[2], floor))
+    np.testing.assert_allclose(ui.curve.get_ydata(), g.predict(ui.x_plot, 2, 3))
+    # one lambda: a slider step of 1 (no spacing to take); data wider than [0, 1]: the curve spans the data
+    wide = RegularizationExplorer(None, None, None, None, grid=fit_grid(x * 2 - 0.5, y, xv, yv, degree=2,
+                                                                        lambdas=[1.0], mixes=[0.0]), lam=1.0)
+    assert wide.controls["lam"].step == 1.0
+    np.testing.assert_allclose(wide.x_plot, np.linspace(-0.5, 1.5, 200))
+    shown = []
+    monkeypatch.setattr(live, "display", lambda obj, **kw: shown.append(obj))
+    ui.show()
+    box, image = shown
+    assert list(box.children[0].children) == [lam, mix] and box.children[1] is ui.status and image.data == ui.live.png
