@@ -342,9 +342,9 @@ def test_in_fit_without_validation_data_the_error_lists_the_logs():
 
 @pytest.mark.tf
 def test_our_callback_in_a_keras_fit_decides_like_keras_and_restores_bit_for_bit():
-    # course_lib.tf_twins.training.fit_tf takes no callbacks; so our callback runs inside a real
-    # keras model.fit through a small adapter (params = the model's weights), next to the real
-    # Keras callback on the same logs
+    # our numpy callback runs inside a real keras model.fit through a small adapter (params = the
+    # model's weights), next to the real Keras callback on the same logs (fit_tf takes Keras's own
+    # callbacks; tests/test_tf_training.py checks those against fit with ours)
     import keras
 
     class Adapter(keras.callbacks.Callback):
