@@ -150,7 +150,8 @@ def test_show_displays_the_slider_the_status_and_the_figure(monkeypatch):
 
 
 def test_demo_constructor_limits_and_defaults():
-    assert ParabolaDemo().steps == 20 and len(ParabolaDemo(learning_rate=0.01, steps=1).frame.w) == 2
+    demo = ParabolaDemo(learning_rate=0.01)                       # the slider's low end, 20 steps by default
+    assert demo.steps == 20 and len(demo.frame.w) == 21
     import warnings
 
     with warnings.catch_warnings():      # the slider's top rate for 10,000 steps: the loss overflows float64

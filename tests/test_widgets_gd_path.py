@@ -355,28 +355,6 @@ def test_widget_checks_start_and_extent_even_when_the_extent_is_given():
     assert ui.controls["steps"].max == 10_000
 
 
-def test_widget_figure_layout_and_labels():
-    ui = GDPathWidget(ROUND, start=(1.0, 1.0))
-    assert ui.ax_path.get_title() == "GD path on the loss contours"
-    assert ui.ax_loss.get_title() == "excess loss per step" and ui.ax_loss.get_yscale() == "log"
-    assert ui.ax_path.get_position().x1 <= ui.ax_loss.get_position().x0   # side by side
-    texts = [t.get_text() for t in ui.ax_path.texts]
-    assert " start" in texts and " minimum" in texts                     # the start is marked too
-
-
-def test_show_displays_controls_status_and_figure(monkeypatch):
-    import course_lib.widgets._live as live
-
-    shown = []
-    monkeypatch.setattr(live, "display", lambda obj, **kw: shown.append(obj))
-    ui = GDPathWidget(ROUND, start=(1.0, 1.0))
-    ui.show()
-    box, image = shown
-    controls, status = box.children
-    assert list(controls.children) == [ui.controls["learning_rate"], ui.controls["steps"]] and status is ui.status
-    assert image.data == ui.live.png
-
-
 def test_check_start_surface_and_extent_messages_and_limits():
     from course_lib.widgets.gd_path import check_extent, check_start, check_surface
 
@@ -466,10 +444,16 @@ def test_status_sentences_in_full(lr, steps, status, ok):
     assert f.status.startswith(status) and f.ok is ok
 
 
-def test_widget_redraw_marks_outcome_colours_and_clipping():
+def test_widget_redraw_marks_outcome_colours_and_clipping(monkeypatch):
+    import course_lib.widgets._live as live
     from matplotlib.colors import to_hex
 
     ui = GDPathWidget(ROUND, start=(1.0, 0.0), learning_rate=0.5, max_steps=40, steps=40)
+    assert ui.ax_path.get_title() == "GD path on the loss contours"
+    assert ui.ax_loss.get_title() == "excess loss per step" and ui.ax_loss.get_yscale() == "log"
+    assert ui.ax_path.get_position().x1 <= ui.ax_loss.get_position().x0   # side by side
+    texts = [t.get_text() for t in ui.ax_path.texts]
+    assert " start" in texts and " minimum" in texts                     # the start is marked too
     # the loss panel: steps 0..max_steps, from 1e-14 x the start's excess (0.5) up to 10 x the divergence line
     assert ui.ax_loss.get_xlim() == (0, 40) and ui.ax_loss.get_ylim() == pytest.approx((0.5e-14, 5000.0))
     assert ui.ax_loss.get_xlabel() == "step" and ui.ax_loss.get_ylabel() == "L(θ) − L* (log scale)"
@@ -492,3 +476,10 @@ def test_widget_redraw_marks_outcome_colours_and_clipping():
     assert ui.note.get_text() == "diverging" and not ui.marker.get_visible()
     ui.controls["learning_rate"].value = 0.5
     assert ui.note.get_text() == "not converged after 3 steps" and ui.marker.get_visible() is False
+    shown = []
+    monkeypatch.setattr(live, "display", lambda obj, **kw: shown.append(obj))
+    ui.show()
+    box, image = shown
+    controls, status = box.children
+    assert list(controls.children) == [ui.controls["learning_rate"], ui.controls["steps"]] and status is ui.status
+    assert image.data == ui.live.png

@@ -700,7 +700,6 @@ def test_explorer_controls_figure_and_show(monkeypatch):
 
 def test_explorer_marks_a_divergence_just_inside_the_top():
     toy = _toy(20)
-    assert ScheduleExplorer(toy, name="constant", decay_steps=10).problem is toy
     big = LeastSquaresProblem(G=np.tile(8 * np.eye(2), (20, 1, 1)), h=np.tile([8.0, 0.0], (20, 1)), A=np.eye(2),
                               w_star=np.array([1.0, 0.0]), initial_excess=1.0, batches=np.zeros((20, 2)))
     ui = ScheduleExplorer(big, name="constant", initial_learning_rate=10**-0.3, decay_steps=10)  # (1 - 8 x 0.5)^2 = 9 per step
