@@ -232,10 +232,12 @@ def test_gradient_gain_per_layer(L, g, outside, as_dict):
     steps = 7
     norms = np.array([[g ** (L - 1 - l) for l in range(L)]] * steps)
     grads = {f"dense_{l}": norms[:, l] for l in range(L)} if as_dict else norms
-    c = 1 + EPS if outside else 1 - EPS
-    assert (dg.vanishing_gradients(grads, vanishing_gain=min(g * c, 1.0)) is not None) == (outside and g * c <= 1)
-    if g * c >= 1:
-        found = dg.exploding_gradients(grads, exploding_gain=g / c)
+    low, high = g * (1 + EPS), g * (1 - EPS)      # the gain is below `low` and above `high`
+    if low <= 1:    # vanishing: flagged when the gain < vanishing_gain (at most 1)
+        found = dg.vanishing_gradients(grads, vanishing_gain=low if outside else high)
+        assert (found is not None) == outside
+    if high >= 1:   # exploding: flagged when the gain > exploding_gain (at least 1)
+        found = dg.exploding_gradients(grads, exploding_gain=high if outside else low)
         assert (found is not None) == outside
 
 
@@ -350,3 +352,66 @@ def test_sorted_labels_never_shuffled_are_periodic(digits):
               momentum=0.0)
     assert "periodic_loss" in names(dg.diagnose(h, n_classes=10))
     assert dg.periodic_loss(train(digits)) is None
+
+
+# ---------------------------------------------------------------- periodic: the rule against a loop
+def autocorrelation_by_loop(steps, P):
+    """The documented statistic, written as loops: x_t = L_t - mean(L_{t-P//2} .. L_{t-P//2+P-1})."""
+    n = len(steps)
+    x = [steps[t] - sum(steps[t - P // 2 + k] for k in range(P)) / P for t in range(P // 2, n - P + 1 + P // 2)]
+    num = sum(x[t] * x[t + P] for t in range(len(x) - P))
+    aa = sum(x[t] ** 2 for t in range(len(x) - P))
+    bb = sum(x[t + P] ** 2 for t in range(len(x) - P))
+    return num / math.sqrt(aa * bb)
+
+
+@FEW
+@given(seed=st.integers(0, 10**6), P=st.integers(2, 7), E=st.integers(3, 8), size=st.floats(0.1, 3),
+       outside=st.booleans())
+def test_periodic_loss_threshold_against_a_loop(seed, P, E, size, outside):
+    rng = np.random.default_rng(seed)
+    h = periodic_run(size, rng, E=E, P=P)
+    r = autocorrelation_by_loop(h.step_loss.tolist(), P)
+    if not 0.01 < r < 0.99:
+        return
+    threshold = r * (1 - EPS) if outside else r * (1 + EPS)
+    found = dg.periodic_loss(h, periodic_autocorrelation=threshold)
+    assert (found is not None) == outside
+    if outside:
+        assert found.evidence["autocorrelation_at_one_epoch"] == pytest.approx(r, rel=1e-9)
+
+
+# ---------------------------------------------------------------- any history: an answer, never nan
+curve_values = st.one_of(st.floats(0, 10), st.sampled_from([0.0, 5e-324, 1e-300, 1e300, 1e308]))
+
+
+@settings(max_examples=40, deadline=None)
+@given(train=st.lists(curve_values, min_size=0, max_size=9), data=st.data())
+def test_diagnose_answers_any_finite_history(train, data):
+    E = len(train)
+    val = data.draw(st.lists(curve_values, min_size=E, max_size=E)) if data.draw(st.booleans()) else None
+    P = data.draw(st.integers(1, 3))
+    steps = data.draw(st.lists(curve_values, min_size=E * P, max_size=E * P))
+    acc = data.draw(st.lists(st.floats(0, 1), min_size=E, max_size=E)) if val is not None else None
+    h = make_history(train, val=val, steps=steps if steps else None, val_metric=acc,
+                     batch_order=np.tile(np.arange(P), (E, 1)), batch_size=1)
+    grads = np.array(data.draw(st.lists(st.lists(curve_values, min_size=3, max_size=3), min_size=1, max_size=4)))
+    found = dg.diagnose(h, n_classes=10, n_val=data.draw(st.integers(1, 10**6)), layer_grad_norms=grads,
+                        activation_stats={"h": np.array([0.0, 1.0])}, clip_threshold=1.0)
+    assert names(found) == [n for n in dg.CHECKS if n in names(found)]
+    for f in found:
+        for value in f.evidence.values():
+            assert not (isinstance(value, float) and math.isnan(value)), f
+        assert f.summary and f.causes and f.fix and f.source
+
+
+def test_empty_and_long_histories():
+    empty = make_history([])
+    assert dg.diagnose(empty, n_classes=10) == []
+    n = 2**20   # a long run: one epoch of 2**18 steps, 4 epochs, unshuffled, iid losses
+    rng = np.random.default_rng(0)
+    steps = 1 + 0.1 * rng.random(n)
+    h = make_history(steps.reshape(4, -1).mean(axis=1), steps=steps, batch_order=np.tile(np.arange(n // 4), (4, 1)))
+    assert dg.periodic_loss(h) is None
+    steps[:] = np.tile(steps[: n // 4], 4)   # the same losses every epoch
+    assert dg.periodic_loss(h).evidence["autocorrelation_at_one_epoch"] == pytest.approx(1.0)
