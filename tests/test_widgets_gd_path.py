@@ -156,6 +156,9 @@ def test_widget_sliders_redraw_and_extremes_still_draw(data):
     x0, x1, y0, y1 = ui.extent
     (ex,), (ey,) = ui.end.get_data()
     assert x0 <= ex <= x1 and y0 <= ey <= y1  # the exit marker is pinned to the view
+    wx, wy = 10 * (x1 - x0), 10 * (y1 - y0)   # the path itself is drawn up to ten views away, in w and b
+    np.testing.assert_allclose(ui.line.get_xdata(), np.clip(ui.frame.path[:, 0], x0 - wx, x1 + wx))
+    np.testing.assert_allclose(ui.line.get_ydata(), np.clip(ui.frame.path[:, 1], y0 - wy, y1 + wy))
     assert ui.live.png != first and ui.live.png.startswith(b"\x89PNG")
     lr.value = 10 ** lr.min
     ui.controls["steps"].value = 7
@@ -290,6 +293,15 @@ def test_gd_path_bounds_its_steps_and_keeps_no_overflowed_iterate():
 # ---- what mutation testing found unchecked (make mutation PATHS=course_lib/widgets/gd_path.py) ----
 
 ROUND = LossSurface(QuadraticBowl(np.eye(2), np.zeros(2)))   # lambda = 1: stable below lr = 2
+
+
+def test_surface_refuses_anything_but_a_2d_bowl():
+    for bowl in ("bowl", QuadraticBowl(np.eye(3), np.zeros(3))):
+        with pytest.raises(TypeError, match=r"^bowl must be a 2-D QuadraticBowl, got "):
+            LossSurface(bowl)
+    with pytest.raises(ValueError, match=r"^min_loss must"):
+        LossSurface(QuadraticBowl(np.eye(2), np.zeros(2)), min_loss=-1.0)
+    assert type(LossSurface(QuadraticBowl(np.eye(2), np.zeros(2)), min_loss=1).min_loss) is float
 
 
 def test_surface_loss_and_grad_take_points_and_batches_and_name_theta():
@@ -455,7 +467,7 @@ def test_widget_redraw_marks_outcome_colours_and_clipping(monkeypatch):
     texts = [t.get_text() for t in ui.ax_path.texts]
     assert " start" in texts and " minimum" in texts                     # the start is marked too
     # the loss panel: steps 0..max_steps, from 1e-14 x the start's excess (0.5) up to 10 x the divergence line
-    assert ui.ax_loss.get_xlim() == (0, 40) and ui.ax_loss.get_ylim() == pytest.approx((0.5e-14, 5000.0))
+    assert ui.ax_loss.get_xlim() == (0, 40) and ui.ax_loss.get_ylim() == pytest.approx((0.5e-14, 5000.0), rel=1e-12, abs=0)
     assert ui.ax_loss.get_xlabel() == "step" and ui.ax_loss.get_ylabel() == "L(θ) − L* (log scale)"
     (line,) = [ln for ln in ui.ax_loss.get_lines() if ln not in (ui.curve, ui.marker)]
     assert line.get_ydata()[0] == pytest.approx(500.0)                   # 1000 x the start's excess loss
