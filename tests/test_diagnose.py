@@ -85,16 +85,30 @@ def test_init_loss_uses_baseline_loss_for_regression():
 
 # ---------------------------------------------------------------- loss rising
 @FEW
-@given(t=st.floats(0.01, 2), outside=st.booleans())
-def test_loss_rising_tolerance(t, outside):
-    m = 0.5
-    last = m * (1 + t * (1 + EPS if outside else 1 - EPS))
-    h = make_history([2.0, 1.0, m, 0.6, last])
-    assert (dg.loss_rising(h, rise_tolerance=t) is not None) == outside
+@given(t=st.floats(0.01, 2), outside=st.booleans(), spike=st.booleans())
+def test_loss_rising_undoes_progress(t, outside, spike):
+    # L0 = 2; best before epoch 3 is 0.8, the progress so far 1.2: flagged iff L[3] - 0.8 > t * 1.2
+    x = 0.8 + t * 1.2 * (1 + EPS if outside else 1 - EPS)
+    train = [1.5, 1.0, 0.8, x] + ([0.7, 0.6] if spike else [x, x])
+    f = dg.loss_rising(make_history(train, first=2.0), rise_tolerance=t)
+    assert (f is not None) == outside
+    if outside:
+        assert (f.evidence["first_epoch"], f.evidence["kind"]) == (3, "spike" if spike else "still rising")
+
+
+def test_loss_rising_without_progress_uses_the_first_loss():
+    # nothing gained (every epoch above L0 = 1): a rise must exceed t * L0 = 0.1
+    assert dg.loss_rising(make_history([1.05, 1.1, 1.16, 1.1], first=1.0)).evidence["peak_epoch"] == 2
+    assert dg.loss_rising(make_history([1.05, 1.1, 1.14, 1.1], first=1.0)) is None
+
+
+def test_loss_rising_ignores_jitter_near_zero():
+    # 0.04 -> 0.05 is 25 % of the loss but 0.5 % of the progress from 2.0
+    assert dg.loss_rising(make_history([0.5, 0.1, 0.04, 0.05, 0.03], first=2.0)) is None
 
 
 def test_loss_rising_needs_min_epochs():
-    assert dg.loss_rising(make_history([1.0, 0.5, 2.0])) is None   # 3 < MIN_EPOCHS = 4
+    assert dg.loss_rising(make_history([1.0, 0.5, 2.0], first=2.0)) is None   # 3 < MIN_EPOCHS = 4
 
 
 # ---------------------------------------------------------------- oscillation
@@ -415,3 +429,14 @@ def test_empty_and_long_histories():
     assert dg.periodic_loss(h) is None
     steps[:] = np.tile(steps[: n // 4], 4)   # the same losses every epoch
     assert dg.periodic_loss(h).evidence["autocorrelation_at_one_epoch"] == pytest.approx(1.0)
+
+
+def test_rate_at_the_edge_of_stability_spikes(digits):
+    # batch gradient descent at rate 3: the loss climbs from 1.27 to 1.73 in epochs 2-4, then recovers
+    h = fit(MLP(64, 32, 10), digits.X_train, digits.y_train, batch_size=len(digits.y_train), epochs=12,
+            optimizer=SGD(), learning_rate=3.0, rng=np.random.default_rng(0))
+    f = dg.loss_rising(h)
+    assert f is not None and f.evidence["kind"] == "spike" and f.evidence["first_epoch"] == 2
+    calm = fit(MLP(64, 32, 10), digits.X_train, digits.y_train, batch_size=len(digits.y_train), epochs=12,
+               optimizer=SGD(), learning_rate=1.0, rng=np.random.default_rng(0))
+    assert dg.loss_rising(calm) is None
