@@ -432,11 +432,15 @@ def test_empty_and_long_histories():
 
 
 def test_rate_at_the_edge_of_stability_spikes(digits):
-    # batch gradient descent at rate 3: the loss climbs from 1.27 to 1.73 in epochs 2-4, then recovers
+    # batch gradient descent at rate 3: the loss climbs from 1.27 (epoch 1) to 1.73 (epoch 4), then recovers
     h = fit(MLP(64, 32, 10), digits.X_train, digits.y_train, batch_size=len(digits.y_train), epochs=12,
             optimizer=SGD(), learning_rate=3.0, rng=np.random.default_rng(0))
+    L, L0 = h.epoch_loss.tolist(), float(h.step_loss[0])
+    undone = [e for e in range(1, len(L)) if L[e] - min(L[:e]) > 0.1 * (L0 - min(L[:e]))]   # the rule, by loop
+    assert undone and L[-1] < min(L[:undone[0]])   # it spiked and recovered below its earlier best
     f = dg.loss_rising(h)
-    assert f is not None and f.evidence["kind"] == "spike" and f.evidence["first_epoch"] == 2
+    assert f is not None and f.evidence["kind"] == "spike"
+    assert (f.evidence["first_epoch"], f.evidence["last_epoch"]) == (undone[0], undone[-1])
     calm = fit(MLP(64, 32, 10), digits.X_train, digits.y_train, batch_size=len(digits.y_train), epochs=12,
                optimizer=SGD(), learning_rate=1.0, rng=np.random.default_rng(0))
     assert dg.loss_rising(calm) is None
