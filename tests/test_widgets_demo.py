@@ -64,7 +64,8 @@ def test_demo_bounds_and_refusals():
         ParabolaDemo(learning_rate=5.0)       # beyond the slider's 10**0.3: it would be clamped
     f = parabola_frame(1e300, steps=5)      # w_1 = 2e300, whose square overflows: the path stops at w_0
     assert len(f.w) == 1 and np.all(np.isfinite(f.loss)) and "overflowed float64 after step 0" in f.status
-    assert ParabolaDemo().controls["learning_rate"].value == 0.1
+    default = ParabolaDemo()
+    assert default.controls["learning_rate"].value == 0.1 and default.steps == 20
 
 
 def test_the_demo_is_built_as_notebook_00_describes_it():
@@ -150,8 +151,8 @@ def test_show_displays_the_slider_the_status_and_the_figure(monkeypatch):
 
 
 def test_demo_constructor_limits_and_defaults():
-    demo = ParabolaDemo(learning_rate=0.01)                       # the slider's low end, 20 steps by default
-    assert demo.steps == 20 and len(demo.frame.w) == 21
+    demo = ParabolaDemo(learning_rate=0.01, steps=1)              # the slider's low end, one step
+    assert demo.steps == 1 and len(demo.frame.w) == 2
     import warnings
 
     with warnings.catch_warnings():      # the slider's top rate for 10,000 steps: the loss overflows float64

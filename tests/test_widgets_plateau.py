@@ -368,6 +368,9 @@ def test_problem_limits():
 
 def test_problem_record_checks_and_converts_its_fields():
     p = _one_dim(epochs=2, c=np.float32(4.0), floor=1, val_min=np.int64(0))
+    listed = PlateauProblem(G=[[[2.0]]], h=[[4.0]], val_A=[[1.0]], val_b=[2.0], val_c=4.0, floor=0.0, val_min=0.0,
+                            epochs=1, steps_per_epoch=1)   # lists in, arrays stored
+    assert all(isinstance(getattr(listed, k), np.ndarray) for k in ("G", "h", "val_A", "val_b"))
     assert all(isinstance(getattr(p, k), np.ndarray) for k in ("G", "h", "val_A", "val_b"))
     assert p.val_A.dtype == float and type(p.val_c) is float and type(p.floor) is float and type(p.val_min) is float
     base = dict(G=np.ones((2, 1, 1)), h=np.ones((2, 1)), val_A=np.eye(1), val_b=np.ones(1), val_c=0.0,
@@ -494,7 +497,7 @@ def test_explorer_figure_shows_what_its_labels_say():
     ui = PlateauExplorer(p, initial_learning_rate=0.3)
     ax_v, ax_lr = ui.live.fig.axes
     assert (ax_v.get_xlabel(), ax_lr.get_xlabel()) == ("epoch", "epoch")
-    assert "val. MSE - lowest possible" in ax_v.get_ylabel() and "(log" in ax_v.get_ylabel()
+    assert ax_v.get_ylabel() == "val. MSE - lowest possible (log)"
     assert ax_lr.get_ylabel() == "learning rate (log scale)" and ax_v.get_yscale() == ax_lr.get_yscale() == "log"
     assert ax_v.get_title() == "validation loss, above its minimum"
     assert ax_lr.get_title() == "learning rate used in each epoch"
@@ -550,3 +553,17 @@ def test_explorer_limits_and_controls():
     before = ui.frame
     c["cooldown"].value = 3
     assert ui.frame is not before      # each control redraws when its value changes
+
+
+def test_show_lays_out_the_four_sliders_in_two_rows(monkeypatch):
+    import course_lib.widgets._live as live
+
+    shown = []
+    monkeypatch.setattr(live, "display", lambda obj, **kw: shown.append(obj))
+    ui = PlateauExplorer(plateau_problem(epochs=3))
+    ui.show()
+    box, image = shown
+    rows, status = box.children
+    c = ui.controls
+    assert [list(r.children) for r in rows.children] == [[c["factor"], c["patience"]], [c["min_delta"], c["cooldown"]]]
+    assert status is ui.status and image.data == ui.live.png
