@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import sys
+import sysconfig
 import time
 from pathlib import Path
 
@@ -38,6 +39,20 @@ def executed_under() -> dict:
             "numpy_simd": other_blas_kernel.numpy_features_to_disable()}
 
 
+def relative_tracebacks(nb) -> None:
+    """Strip this machine's folders from stored tracebacks (cells tagged raises-exception show
+    one on purpose): ``<site-packages>/keras/...`` becomes ``keras/...`` and ``<repo>/course_lib/...``
+    ``course_lib/...``. nbval never compares tracebacks, so the run and the stored file agree."""
+    prefixes = sorted({sysconfig.get_paths()["purelib"] + os.sep, str(ROOT) + os.sep}, key=len, reverse=True)
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                lines = out.get("traceback", [])
+                for prefix in prefixes:
+                    lines = [line.replace(prefix, "") for line in lines]
+                out["traceback"] = lines
+
+
 def execute(path: Path, timeout: int = 300, under: dict | None = None) -> float:
     """Execute one notebook in place; return its wall-clock time in seconds."""
     nb = nbformat.read(path, as_version=4)
@@ -52,6 +67,7 @@ def execute(path: Path, timeout: int = 300, under: dict | None = None) -> float:
     start = time.perf_counter()
     client.execute()
     elapsed = time.perf_counter() - start
+    relative_tracebacks(nb)
     nbformat.write(nb, path)
     return elapsed
 
