@@ -5,6 +5,7 @@ import importlib
 import inspect
 import itertools
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -162,12 +163,25 @@ def all_checks():
     return list(_checks_of_all_notebooks())
 
 
+def exercise_modules() -> list[str]:
+    """Every course_lib.exercises.nbXX module: one per notebook, found, not listed by hand."""
+    import pkgutil
+
+    import course_lib.exercises as package
+    return sorted(m.name for m in pkgutil.iter_modules(package.__path__) if re.fullmatch(r"nb\d\d", m.name))
+
+
+def test_every_notebook_has_its_exercise_module():
+    notebooks = sorted(p.name[:2] for p in (Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9]*.ipynb"))
+    assert exercise_modules() == [f"nb{n}" for n in notebooks]
+
+
 def _checks_of_all_notebooks():
-    for number in range(8):
-        module = importlib.import_module(f"course_lib.exercises.nb0{number}")
+    for short in exercise_modules():
+        module = importlib.import_module(f"course_lib.exercises.{short}")
         for name, check in sorted(vars(module).items()):
             if name.startswith("check_") and getattr(check, "__module__", "") == module.__name__:
-                yield pytest.param(check, id=f"nb0{number}.{name}")
+                yield pytest.param(check, id=f"{short}.{name}")
 
 
 def _count():
