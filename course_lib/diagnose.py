@@ -41,8 +41,8 @@ import numpy as np
 from course_lib._checks import _show, check_array, check_int, check_real
 from course_lib.training import DIVERGENCE_FACTOR, History, TrainingDiverged
 
-__all__ = ["Finding", "diagnose", "CHECKS", "divergence", "init_loss", "loss_rising", "oscillation",
-           "slow_progress", "underfitting", "overfitting", "noisy_validation", "periodic_loss",
+__all__ = ["Finding", "diagnose", "CHECKS", "divergence", "init_loss", "train_val_overlap", "loss_rising",
+           "oscillation", "slow_progress", "underfitting", "overfitting", "noisy_validation", "periodic_loss",
            "vanishing_gradients", "exploding_gradients", "dead_relus", "clipping_too_often"]
 
 # ---- thresholds: each the default of a keyword argument of the same (lower-case) name ----
@@ -124,6 +124,11 @@ MAX_CLIPPED_FRACTION = 0.5
 """Clipping too often: more than half the steps clipped. The Tuning Playbook: ">50% of the updates getting
 clipped" is "extremely aggressive" clipping, "a strange way of reducing the learning rate"; it suggests a
 threshold at the 90th percentile of the gradient norms."""
+MAX_OVERLAP = 0.01
+"""Train/validation overlap: more than 1 % of the validation rows are exact copies of training rows. The
+course's choice: none of the course's datasets has a duplicate row (digits, breast cancer, diabetes), so a
+copy is suspect; 1 % tolerates the odd genuine duplicate of a discrete dataset, while a leak (validation
+drawn from the training set) copies tens of percent."""
 MIN_EPOCHS = 4
 """The curve checks need at least 4 epochs (they compare quarters and halves of the run)."""
 
@@ -488,6 +493,30 @@ def periodic_loss(history: Any, *, periodic_autocorrelation: float = PERIODIC_AU
                    f"autocorrelation {threshold:g}: {COURSE}")
 
 
+def train_val_overlap(X_train: Any, X_val: Any, *, max_overlap: float = MAX_OVERLAP) -> Finding | None:
+    """More than ``max_overlap`` of the rows of ``X_val`` are exact copies of rows of ``X_train`` (a leak:
+    the validation score then measures memory, and looks like success). Rows are compared bit for bit
+    after conversion to float64 (``-0.0`` counts as ``0.0``)."""
+    max_overlap = check_real("max_overlap", max_overlap, low=0, high=1, high_open=True)
+    if X_train is None or X_val is None:
+        return None
+    train = check_array("X_train", X_train, ndim=2) + 0.0
+    val = check_array("X_val", X_val, ndim=2) + 0.0
+    if train.shape[1] != val.shape[1]:
+        raise ValueError(f"X_train and X_val must have the same number of columns, got {train.shape[1]} "
+                         f"and {val.shape[1]}")
+    seen = set(map(bytes, np.ascontiguousarray(train)))
+    copies = int(sum(bytes(row) in seen for row in np.ascontiguousarray(val)))
+    if not copies > max_overlap * len(val):
+        return None
+    return Finding("train_val_overlap", f"{copies} of the {len(val)} validation samples are also training samples",
+                   {"copies": copies, "n_val": len(val), "fraction": copies / len(val)},
+                   ("the validation set was drawn from the training set (or split after augmentation)",
+                    "duplicated records in the raw data", "the same data shuffled twice into both parts"),
+                   "split once, before anything else (course_lib.data.train_val_test_split), and remove duplicates",
+                   f"exact copies above {max_overlap:g}: {COURSE}")
+
+
 def _layer_norms(layer_grad_norms: Any) -> tuple[np.ndarray, list[str]]:
     """``(steps, layers)`` norms, input layer first, and the layer names."""
     if isinstance(layer_grad_norms, Mapping):
@@ -621,9 +650,9 @@ def clipping_too_often(history: Any = None, *, clipped_fraction: float | None = 
                    f"{PLAYBOOK}; fraction {max_clipped_fraction:g}")
 
 
-CHECKS = ("divergence", "init_loss", "loss_rising", "oscillation", "slow_progress", "underfitting",
-          "overfitting", "noisy_validation", "periodic_loss", "vanishing_gradients", "exploding_gradients",
-          "dead_relus", "clipping_too_often")
+CHECKS = ("divergence", "init_loss", "train_val_overlap", "loss_rising", "oscillation", "slow_progress",
+          "underfitting", "overfitting", "noisy_validation", "periodic_loss", "vanishing_gradients",
+          "exploding_gradients", "dead_relus", "clipping_too_often")
 """The names of the findings, in the order :func:`diagnose` runs (and reports) them."""
 
 _CURVE_CHECKS = ("loss_rising", "oscillation", "slow_progress", "underfitting", "overfitting", "noisy_validation",
@@ -633,6 +662,7 @@ _CURVE_CHECKS = ("loss_rising", "oscillation", "slow_progress", "underfitting", 
 def diagnose(history: Any, *, n_classes: int | None = None, baseline_loss: float | None = None,
              n_val: int | None = None, layer_grad_norms: Any = None, activation_stats: Any = None,
              clipped_fraction: float | None = None, clip_threshold: float | None = None,
+             X_train: Any = None, X_val: Any = None, max_overlap: float = MAX_OVERLAP,
              blowup_factor: float = BLOWUP_FACTOR, init_factor: float = INIT_FACTOR,
              rise_tolerance: float = RISE_TOLERANCE, swing_fraction: float = SWING_FRACTION,
              min_swing: float = MIN_SWING, progress_ratio: float = PROGRESS_RATIO, late_share: float = LATE_SHARE,
@@ -648,7 +678,7 @@ def diagnose(history: Any, *, n_classes: int | None = None, baseline_loss: float
     (or ``baseline_loss``, the loss of an input-independent guess) enables the checks against a
     baseline; ``n_val`` the validation-size check; ``layer_grad_norms``, ``activation_stats``,
     ``clipped_fraction`` (or ``clip_threshold``) the checks of recorded signals (see each check for
-    the format). Each threshold is passed to the check of the same keyword. When the run diverged,
+    the format); ``X_train`` and ``X_val`` (both) the overlap check. Each threshold is passed to the check of the same keyword. When the run diverged,
     the curve checks (``loss_rising`` ... ``periodic_loss``) are skipped: a curve that blew up
     says nothing else reliable.
     """
@@ -657,6 +687,7 @@ def diagnose(history: Any, *, n_classes: int | None = None, baseline_loss: float
         "divergence": lambda: divergence(history, blowup_factor=blowup_factor),
         "init_loss": lambda: init_loss(history, n_classes=n_classes, baseline_loss=baseline_loss,
                                        init_factor=init_factor),
+        "train_val_overlap": lambda: train_val_overlap(X_train, X_val, max_overlap=max_overlap),
         "loss_rising": lambda: loss_rising(history, rise_tolerance=rise_tolerance, min_epochs=min_epochs),
         "oscillation": lambda: oscillation(history, swing_fraction=swing_fraction, min_swing=min_swing,
                                            progress_ratio=progress_ratio, min_epochs=min_epochs),

@@ -284,6 +284,24 @@ def test_dead_relus_fraction(units):
         dg.dead_relus({"h": np.array([1.5])})
 
 
+# ---------------------------------------------------------------- train/validation overlap
+@pytest.mark.parametrize("n_val", [1, 99, 100, 101, 250])
+def test_train_val_overlap_fraction(n_val):
+    rng = np.random.default_rng(0)
+    X_train = rng.normal(size=(300, 4))
+    need = math.floor(0.01 * n_val) + 1   # "more than 1 %" of n_val copies
+    for copies, expected in ((need, True), (need - 1, False)):
+        X_val = np.r_[X_train[:copies], rng.normal(size=(n_val - copies, 4))]
+        found = dg.train_val_overlap(X_train, X_val)
+        assert (found is not None) == expected
+        if expected:
+            assert found.evidence["copies"] == copies
+    assert dg.train_val_overlap(X_train, None) is None
+    assert dg.train_val_overlap(np.zeros((1, 2)), -np.zeros((1, 2))) is not None   # -0.0 is 0.0
+    with pytest.raises(ValueError, match="columns"):
+        dg.train_val_overlap(X_train, np.ones((2, 3)))
+
+
 # ---------------------------------------------------------------- clipping
 def test_clipping_more_than_half_the_steps():
     norms = np.arange(1.0, 11.0)               # 1..10
@@ -301,8 +319,10 @@ def test_clipping_more_than_half_the_steps():
 def test_diagnose_order_and_divergence_skips_curve_checks():
     h = make_history([5.0, 1.0, 0.5, 0.3, 0.2, 0.1], val=[2.0, 1.1, 0.7, 0.8, 0.9, 1.0])
     found = dg.diagnose(h, n_classes=10, layer_grad_norms=np.array([[1e-4, 1.0]]),
-                        activation_stats={"h": np.zeros(4)}, clipped_fraction=0.9)
-    assert names(found) == ["init_loss", "overfitting", "vanishing_gradients", "dead_relus", "clipping_too_often"]
+                        activation_stats={"h": np.zeros(4)}, clipped_fraction=0.9, X_train=np.eye(3),
+                        X_val=np.eye(3)[:1])
+    assert names(found) == ["init_loss", "train_val_overlap", "overfitting", "vanishing_gradients", "dead_relus",
+                            "clipping_too_often"]
     assert names(found) == [n for n in dg.CHECKS if n in names(found)]
     broken = make_history([5.0, 1.0, 0.5, math.inf], val=[2.0, 1.1, 0.7, 0.8])
     assert names(dg.diagnose(broken, n_classes=10)) == ["divergence", "init_loss"]
@@ -444,3 +464,9 @@ def test_rate_at_the_edge_of_stability_spikes(digits):
     calm = fit(MLP(64, 32, 10), digits.X_train, digits.y_train, batch_size=len(digits.y_train), epochs=12,
                optimizer=SGD(), learning_rate=1.0, rng=np.random.default_rng(0))
     assert dg.loss_rising(calm) is None
+
+
+def test_leaked_validation_set_overlaps(digits):
+    assert dg.train_val_overlap(digits.X_train, digits.X_val) is None          # the course's split: no copy
+    leaked = np.r_[digits.X_val[:200], digits.X_train[:159]]                    # 159 of 359 copied
+    assert dg.train_val_overlap(digits.X_train, leaked).evidence["copies"] == 159
