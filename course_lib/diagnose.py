@@ -449,7 +449,8 @@ def noisy_validation(history: Any, *, n_val: int | None = None, min_difference: 
     if not half > min_difference:
         return None
     return Finding("noisy_validation", f"{n_val} validation samples cannot resolve accuracy differences "
-                   f"below {half:.3f}", {"n_val": n_val, "best_val_accuracy": p, "standard_error": half / z / math.sqrt(2),
+                   f"below {half:.3f}",
+                   {"n_val": n_val, "best_val_accuracy": p, "standard_error": half / z / math.sqrt(2),
                                           "half_width_of_a_difference": half, "min_difference": min_difference},
                    ("validation set too small", "a split that left few samples for validation"),
                    f"use at least {math.ceil(2 * p * (1 - p) * (z / min_difference) ** 2)} validation samples "
@@ -485,8 +486,8 @@ def periodic_loss(history: Any, *, periodic_autocorrelation: float = PERIODIC_AU
         return None
     return Finding("periodic_loss", "the step loss repeats every epoch: the batches come in the same order",
                    {"autocorrelation_at_one_epoch": r, "steps_per_epoch": P, "epochs": E,
-                    "order": "as stored (0, 1, 2, ...)" if np.all(np.diff(h.batch_order[0]) > 0) else "one permutation, "
-                    "never redrawn"},
+                    "order": "as stored (0, 1, 2, ...)" if np.all(np.diff(h.batch_order[0]) > 0)
+                    else "one permutation, never redrawn"},
                    ("data never shuffled (shuffle=False) and stored sorted by label",
                     "a data pipeline that repeats the same batches", "validation samples duplicated in training"),
                    "shuffle the training data every epoch (fit's shuffle=True, tf.data's shuffle)",
@@ -554,7 +555,8 @@ def _gain(layer_grad_norms: Any) -> tuple[float, float, list[str], np.ndarray] |
 def _gradient_finding(name: str, ratio: float, gain: float, names: list[str], med: np.ndarray,
                       limit: float) -> Finding:
     grow = name == "exploding_gradients"
-    return Finding(name, f"the gradient {'grows' if grow else 'shrinks'} by a factor {gain if grow else 1 / max(gain, 1e-300):.3g} "
+    factor = gain if grow else 1 / max(gain, 1e-300)
+    return Finding(name, f"the gradient {'grows' if grow else 'shrinks'} by a factor {factor:.3g} "
                    "per layer on its way back to the input",
                    {"first_to_last_ratio": _num(ratio), "per_layer_factor": _num(gain), "layers": len(names),
                     "median_norms": ", ".join(f"{n}: {v:.3g}" for n, v in zip(names, med)), "limit": limit},
@@ -678,9 +680,9 @@ def diagnose(history: Any, *, n_classes: int | None = None, baseline_loss: float
     (or ``baseline_loss``, the loss of an input-independent guess) enables the checks against a
     baseline; ``n_val`` the validation-size check; ``layer_grad_norms``, ``activation_stats``,
     ``clipped_fraction`` (or ``clip_threshold``) the checks of recorded signals (see each check for
-    the format); ``X_train`` and ``X_val`` (both) the overlap check. Each threshold is passed to the check of the same keyword. When the run diverged,
-    the curve checks (``loss_rising`` ... ``periodic_loss``) are skipped: a curve that blew up
-    says nothing else reliable.
+    the format); ``X_train`` and ``X_val`` (both) the overlap check. Each threshold is passed to the
+    check of the same keyword. When the run diverged, the curve checks (``loss_rising`` ...
+    ``periodic_loss``) are dropped: a curve that blew up says nothing else reliable.
     """
     _history(history)
     calls = {
