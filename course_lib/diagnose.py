@@ -83,7 +83,9 @@ PLATEAU_SHARE = 0.02
 """Slow progress (an early plateau): the last half of the epochs brings less than 2 % of the run's
 decrease while the loss is still above ``plateau_level`` x its start. The course's choice."""
 PLATEAU_LEVEL = 0.5
-"""Slow progress (an early plateau): the final training loss above half the first step's loss."""
+"""Slow progress (an early plateau): the final training loss above half the first step's loss. The course's
+choice: a run that stalls before removing half its initial loss has stalled early (the healthy runs of
+``INIT_FACTOR`` end at most at 8.4 % of it)."""
 UNDERFIT_FRACTION = 0.5
 """Underfitting: the best training and the best validation loss both above half the baseline (``ln K``,
 the loss of predicting 1/K for every class, or ``baseline_loss``): the model has removed less than half

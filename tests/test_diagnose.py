@@ -470,3 +470,24 @@ def test_leaked_validation_set_overlaps(digits):
     assert dg.train_val_overlap(digits.X_train, digits.X_val) is None          # the course's split: no copy
     leaked = np.r_[digits.X_val[:200], digits.X_train[:159]]                    # 159 of 359 copied
     assert dg.train_val_overlap(digits.X_train, leaked).evidence["copies"] == 159
+
+
+def test_every_threshold_is_a_documented_constant():
+    """Each threshold keyword defaults to the module constant of its name, which has a docstring naming a source."""
+    import ast
+    import inspect
+    tree = ast.parse(inspect.getsource(dg))
+    documented = {}
+    for node, nxt in zip(tree.body, tree.body[1:]):
+        if isinstance(node, ast.Assign) and isinstance(nxt, ast.Expr) and isinstance(nxt.value, ast.Constant):
+            documented[node.targets[0].id] = nxt.value.value
+    for name in (*dg.CHECKS, "diagnose"):
+        for p in inspect.signature(getattr(dg, name)).parameters.values():
+            if p.kind is p.KEYWORD_ONLY and isinstance(p.default, (int, float)) and not isinstance(p.default, bool):
+                const = "Z_95" if p.name == "z" else p.name.upper()
+                assert p.default == getattr(dg, const), (name, p.name)
+                assert len(documented[const]) > 40, const
+    for const, text in documented.items():
+        if const.isupper() and const not in ("PLAYBOOK", "KARPATHY", "AUTOTRAINER", "PRECHELT", "COURSE"):
+            assert any(w in text for w in ("course", "Playbook", "Karpathy", "AUTOTRAINER", "Prechelt", "fit",
+                                           "quantile", "4 epochs")), const
