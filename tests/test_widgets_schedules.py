@@ -507,6 +507,9 @@ def test_problem_record_checks_and_converts():
                 batches=[[0.0], [1.0]])
     p = LeastSquaresProblem(**base)
     assert p.batches.dtype == np.intp and type(p.initial_excess) is float and isinstance(p.G, np.ndarray)
+    listed = LeastSquaresProblem(G=[[[1.0]]] * 2, h=[[1.0]] * 2, A=[[1.0]], w_star=[1.0], initial_excess=1.0,
+                                 batches=[[0], [1]])   # lists in, arrays stored
+    assert all(isinstance(getattr(listed, k), np.ndarray) for k in ("G", "h", "A", "w_star"))
     for change, text in [({"batches": [[0.5], [1.0]]}, r"^batches must hold sample indices \(whole numbers >= 0\)$"),
                          ({"batches": [[-1.0], [1.0]]}, r"^batches must hold sample indices"),
                          ({"batches": [0.0, 1.0]}, r"^batches must"), ({"G": np.ones((2, 1))}, r"^G must"),
@@ -705,6 +708,13 @@ def test_explorer_marks_a_divergence_just_inside_the_top():
     ui = ScheduleExplorer(big, name="constant", initial_learning_rate=10**-0.3, decay_steps=10)  # (1 - 8 x 0.5)^2 = 9 per step
     assert ui.frame.diverged_at == 7 and list(ui.marker.get_xdata()) == [7]    # 9^7 = 4.8e6 > 1e6
     assert list(ui.marker.get_ydata()) == [100 / 3]
+
+
+def test_the_frame_builds_its_schedule_for_the_problem_s_own_steps():
+    # piecewise boundaries every 10 steps up to the problem's 30 steps (not the default 400): a rate
+    # of 1e-300 x (1e-10)^2 = 1e-320 is still above 0, where 39 boundaries would underflow it
+    f = schedule_frame(_toy(30), "piecewise_constant", 1e-300, decay_rate=1e-10, decay_steps=10)
+    assert f.learning_rate[-1] == pytest.approx(1e-320, rel=1e-2) and f.ok is True
 
 
 def test_status_when_a_run_lands_exactly_on_the_minimum():
