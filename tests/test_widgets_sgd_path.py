@@ -351,6 +351,20 @@ def test_divergence_uses_the_full_quadratic_form_with_its_cross_term():
     assert want is not None and f.status.startswith(f"diverged at step {want} (epoch {want / 2:.2f}): loss above "
                                                     "1000× its start; lower the learning rate or raise the batch size")
     assert f.ok is False and len(f.path) == want + 1 and len(f.learning_rate) == want
+    # from (1, 9), ten above b* = -1 with w = w*: the b-term of the form alone decides the step
+    start = np.array([1.0, 9.0])
+    for lr in (0.45, 0.6):
+        f = sgd_path(stats, surface, lr, 0.0, start=start)
+        theta, want = start.copy(), None
+        for t in range(1, 61):
+            i = [1, 0][(t - 1) % 2]
+            theta = theta - lr * 2 * (theta[0] * x[i] + theta[1] - y[i]) * np.array([x[i], 1.0])
+            if not mse(theta) <= 1000 * mse(start):
+                want = t
+                break
+        assert f.diverged_at == want and want is not None, lr
+    with pytest.raises(ValueError, match=r"^start \[1e\+200, 0.0\] is too far from the minimum"):
+        sgd_path(stats, surface, 0.1, start=(1e200, 0.0))
     with pytest.raises(TypeError, match=r"^stats must be BatchStatistics \(from batch_statistics\), got str$"):
         sgd_path("s", surface, 0.1)
     with pytest.raises(TypeError, match=r"^surface must be a LossSurface"):
@@ -392,7 +406,8 @@ def test_widget_sliders_figure_and_show(data, monkeypatch):
     for kwargs, word in [({"learning_rate": 10 ** (top - 3) * 0.99}, "learning_rate"),
                          ({"learning_rate": 10**top * 1.01}, "learning_rate"), ({"decay": -0.1}, "decay"),
                          ({"decay": 5.01}, "decay"), ({"epochs": 0}, "epochs"), ({"epochs": 2001}, "epochs"),
-                         ({"seed": -1}, "seed"), ({"batch_size": 0}, "batch_size"), ({"x": x[:, None]}, "x"),
+                         ({"seed": -1}, "seed"), ({"batch_size": 0}, "batch_size"), ({"batch_size": 3}, "batch_size"),
+                         ({"x": x[:, None]}, "x"),
                          ({"y": y[:, None]}, "y")]:
         args = {"x": x, "y": y, **kwargs}
         with pytest.raises(ValueError, match=rf"^{word} must"):
