@@ -71,7 +71,17 @@ def test_confident_mistake_placeholder():
 def test_confident_mistake_tolerance_edges():
     assert nb08.check_confident_mistake((100 * (1 + 9e-4), 16.118 * (1 - 9e-4))).ok is True
     assert nb08.check_confident_mistake((100 * (1 + 1.1e-3), 16.118)).ok is False
-    assert nb08.check_confident_mistake((100, FROM_PROBABILITIES * (1 - 1.1e-3))).ok is False
+    assert nb08.check_confident_mistake((100, FROM_PROBABILITIES * (1 - 1.9e-3))).ok is True
+    assert nb08.check_confident_mistake((100, FROM_PROBABILITIES * (1 - 2.1e-3))).ok is False
+    assert nb08.check_confident_mistake((100, FROM_PROBABILITIES * (1 + 2.1e-3))).ok is False
+    assert nb08.check_confident_mistake((100, 16.1)).ok is True          # 16.118 to three digits
+
+
+@pytest.mark.parametrize("answer", [(100, float("inf")), (100, np.inf), (float("inf"), 16.118),
+                                    [100, -np.inf]])
+def test_confident_mistake_infinite(answer):
+    fb = nb08.check_confident_mistake(answer)
+    assert fb.ok is False and fb.message.startswith("a loss of inf is what -ln 0 would give")
 
 
 def test_confident_mistake_matches_keras():
@@ -107,7 +117,8 @@ def test_read_the_curves_only_one_right_combination(a, b, c):
 
 @pytest.mark.parametrize("answer, words", [
     ({"a": 4, "b": 2, "c": 3}, "more epochs with the same settings"),
-    ({"a": 1, "b": 5, "c": 3}, "the model is not the problem"),
+    ({"a": 1, "b": 2, "c": 5}, "a bigger model would stall the same way"),
+    ({"a": 1, "b": 5, "c": 3}, "a bigger model would stall the same way"),
     ({"a": 1, "b": 2, "c": 1}, "fix 1 answers another run's problem"),
     ({"a": 2, "b": 1, "c": 3}, "for run (a)"),
 ])
@@ -305,6 +316,12 @@ def test_repaired_loop_right():
 
 
 @tf_test
+def test_repaired_loop_right_as_a_list():
+    fb = nb08.check_repaired_loop(lambda *args: list(_repaired_loop(*args)))
+    assert fb.ok is True and "keeps epoch 2" in fb.message
+
+
+@tf_test
 def test_repaired_loop_right_compiled_step():
     assert nb08.check_repaired_loop(_variant(compiled=True)).ok is True
 
@@ -357,7 +374,9 @@ def test_repaired_loop_h5_is_written_in_a_scratch_directory(tmp_path, monkeypatc
     (lambda model, path: (Ellipsis, model), "one finite number"),
     (lambda model, path: (float("nan"), model), "one finite number"),
     (lambda model, path: 0.5, "return a pair"),
-    (lambda model, path: [0.5, model], "return a pair"),
+    (lambda model, path: [0.5, model], "there is no model at `path`"),    # a list is a pair too
+    (lambda model, path: (model, 0.5), "swapped: return (best_val_loss, best_model)"),
+    (lambda model, path: (model, model), "one finite number"),
     (lambda model, path: (0.5, "model"), "must be a Keras model"),
     (lambda model, path: None, "no answer yet. Your function returns None"),
 ])
