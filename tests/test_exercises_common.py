@@ -210,6 +210,26 @@ def test_any_answer_gets_a_short_feedback(check):
             assert len(feedback.message) <= 1000, (answer, len(feedback.message))
 
 
+# Answers that are right for no exercise of the course: nothing, an empty or a wrong kind of
+# container, a dict whose keys no exercise asks for, non-numbers, unprintable objects, functions
+# that return junk. Each is refused: `ok is False` (not merely falsy), whatever its position.
+NEVER_RIGHT = [None, float("nan"), float("inf"), "", "x" * 10**6, "zzz", [], [[]], [None], {}, {"zz": 1},
+               set(), 1j, object(), Broken(), b"x", Ellipsis, type, print, np.array([np.nan]),
+               np.array(["a"]), lambda *a, **k: None, lambda *a, **k: Broken(), lambda *a, **k: 1 / 0,
+               lambda *a, **k: "x" * 10**6]
+
+
+@pytest.mark.parametrize("check", all_checks())
+def test_no_check_accepts_an_answer_that_is_right_for_no_exercise(check):
+    required = [p for p in inspect.signature(check).parameters.values() if p.default is inspect._empty]
+    for answer in NEVER_RIGHT:
+        for position in range(len(required)):
+            args = [0.5] * len(required)
+            args[position] = answer
+            feedback = check(*args)
+            assert feedback.ok is False, (answer, position, feedback)
+
+
 def sample_messages(check):
     """The messages the check gives to a spread of answers (right ones included)."""
     required = len([p for p in inspect.signature(check).parameters.values() if p.default is inspect._empty])

@@ -20,7 +20,9 @@ LAMBDA_MAX, LAMBDA_MIN = 7 + math.sqrt(41), 7 - math.sqrt(41)  # eigenvalues of 
 
 def test_stable_learning_rate_right_answer():
     feedback = check_stable_learning_rate(2 / LAMBDA_MAX)
-    assert feedback.ok and "2/λ_max" in feedback.message
+    assert feedback.ok is True and "2/λ_max" in feedback.message
+    # the numbers it quotes are the exercise's own, computed here by hand
+    assert f"2/λ_max = {2 / LAMBDA_MAX:.4f} (λ_max = {LAMBDA_MAX:.3f})" in feedback.message
     assert check_stable_learning_rate(round(2 / LAMBDA_MAX, 3)).ok  # 1 % tolerance
 
 
