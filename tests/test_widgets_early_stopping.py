@@ -272,6 +272,7 @@ def test_curves_limits_and_messages():
     for args, text in [((np.ones(2001), np.ones(2001), 0.0, 1), r"^val_loss must have at most 2000 epochs, got 2001$"),
                        (([1.0, 0.5], [1.0], 0.0, 1), r"^test_loss must have 2 epochs like val_loss, got 1$"),
                        (([1.0, 0.5], [1.0, np.nan], 0.0, 1), r"^test_loss must"),
+                       (([1.0, 0.5], [[1.0], [0.5]], 0.0, 1), r"^test_loss must have 1 dimension"),
                        (([[1.0, 0.5]], [1.0, 0.5], 0.0, 1), r"^val_loss must"),
                        (([1.0, 0.5], [1.0, 0.5], -1e-9, 1), r"^min_delta must"),
                        (([1.0, 0.5], [1.0, 0.5], 0.0, -1), r"^max_patience must"),
@@ -279,6 +280,15 @@ def test_curves_limits_and_messages():
         with pytest.raises(ValueError, match=text):
             patience_tradeoff(*args)
     assert len(patience_tradeoff([1.0, 0.5], [1.0, 0.5], 0.0, 200)[0]) == 201
+
+
+def test_stored_curves_must_be_one_dimensional():
+    for change, name in [({"train_loss": [[1.0, 0.5], [0.4, 0.3]]}, "train_loss"),
+                         ({"test_loss": [[1.0, 0.5], [0.4, 0.3]]}, "test_loss"),
+                         ({"val_loss": {"a": [[1.0, 0.5], [0.4, 0.3]]}}, r"val_loss\['a'\]")]:
+        args = {"train_loss": [1.0, 0.5], "val_loss": {"a": [1.0, 0.6]}, "test_loss": [1.0, 0.55], **change}
+        with pytest.raises(ValueError, match=rf"^{name} must have 1 dimension"):
+            StoredRun(**args)
 
 
 def test_frame_defaults_limits_and_tradeoff_length():
