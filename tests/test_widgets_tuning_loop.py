@@ -212,6 +212,9 @@ def test_loop_figure_goes_round_train_evaluate_diagnose_adjust():
                                 ("4  Adjust (tune)", "hyperparameters, model,\ndata", (2.0, 1.6))]:
         assert texts[title] == pytest.approx((x, y + 0.33)) and texts[body] == pytest.approx((x, y - 0.22))
     assert texts["Test set: evaluated once, at the very end"] == pytest.approx((5.0, -0.22))
+    assert texts["repeat: the validation set\nis used at every turn,\nthe test set never"] == pytest.approx((5.0, 3.1))
+    boxes = [p.get_x() for p in ax.patches if isinstance(p, FancyBboxPatch)]
+    assert boxes == pytest.approx([0.2, 6.2, 6.2, 0.2, 2.4])     # each step's box centred on its text
     assert "good enough:\nleave the loop" in texts
     assert "repeat: the validation set\nis used at every turn,\nthe test set never" in texts
     arrows = [p for p in ax.patches if isinstance(p, FancyArrowPatch)]
@@ -250,6 +253,8 @@ def test_run_grid_checks_and_converts():
                                                            r"epoch_updates$")]:
         with pytest.raises(ValueError, match=text):
             RunGrid(**{**base, **change})
+    with pytest.raises(ValueError, match=r"^sizes must have 1 dimension"):
+        RunGrid(**{**base, "sizes": [[10.0]]})
     for sizes in ([10.5], [0], [10, 10], [20, 10], [2e9]):
         with pytest.raises(ValueError, match=r"^sizes must be whole numbers >= 1 in increasing order, got "):
             RunGrid(**{**base, "sizes": sizes})
@@ -264,7 +269,8 @@ def test_train_grid_refusals(data, models):
         with pytest.raises(ValueError, match=text):
             train_grid(*args, **kwargs)
     for bad in ({}, [1], {1: models["mlp"]}):
-        with pytest.raises(TypeError, match=r"^models must be a non-empty dict of name -> course_lib model, got "):
+        with pytest.raises(TypeError, match=r"^models must be a non-empty dict of name -> course_lib model, got "
+                                           rf"{type(bad).__name__}$"):
             train_grid(bad, *args[1:])
     X, y, Xv, yv = data.X_train, data.y_train, data.X_val, data.y_val
     for call, text in [((X[:, 0], y, Xv, yv), r"^X_train must"), ((X, y[:, None], Xv, yv), r"^y_train must"),
@@ -295,9 +301,9 @@ def test_diagnose_boundaries_and_sentences():
     assert diagnose([0.0, 0.0], 0.0, 0.0) == ("good fit: gap 0.00, validation loss 0.000, still at its best", True)
     assert diagnose([0.3, 0.3], 0.26, 0.3) == ("underfitting: even the training loss stays at 0.26 (too simple a model, "
                                                "or too little training)", False)
-    assert diagnose([0.5, 0.2, 0.3], 0.01, 0.3) == (
-        "overfitting, past its best epoch: the validation loss was lowest at epoch 2 and has risen 50 % since "
-        "(gap 0.29)", False)
+    assert diagnose([0.5, 0.2, 0.32], 0.01, 0.32) == (
+        "overfitting, past its best epoch: the validation loss was lowest at epoch 2 and has risen 60 % since "
+        "(gap 0.31)", False)
     assert diagnose([0.5, 0.2, 0.2], 0.01, 0.2) == (
         "overfitting: a large generalization gap, validation 0.200 vs training 0.010; more data or regularization "
         "would help", False)
@@ -344,6 +350,7 @@ def test_explorer_controls_figure_and_show(grid, monkeypatch):
     assert list(ui.best.get_xdata()) == [2 * (k + 1)] and ui.best.get_ydata()[0] == pytest.approx(val[k])
     np.testing.assert_allclose(ui.train_line.get_ydata(), np.clip(grid.epoch_train[1][1], 1e-4, 5.0))
     np.testing.assert_allclose(ui.size_train.get_ydata(), np.clip(grid.final_train[1], 1e-4, 5.0))
+    assert list(ui.size_train.get_xdata()) == list(ui.size_val.get_xdata()) == [30, 60, 120]
     np.testing.assert_allclose(ui.size_val.get_ydata(), np.clip(grid.final_val[1], 1e-4, 5.0))
     np.testing.assert_allclose(ui.here.get_ydata(), np.clip([grid.final_train[1, 1], grid.final_val[1, 1]], 1e-4, 5))
     assert ui.ax_run.get_title() == "mlp, 60 images (6 epochs)"
