@@ -172,7 +172,10 @@ def exercise_modules() -> list[str]:
 
 
 def test_every_notebook_has_its_exercise_module():
-    notebooks = sorted(p.name[:2] for p in (Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9]*.ipynb"))
+    folder = Path(__file__).resolve().parents[1] / "notebooks"
+    if not folder.is_dir():  # make mutation's copy of the sources has no notebooks
+        pytest.skip("no notebooks/ folder next to tests/")
+    notebooks = sorted(p.name[:2] for p in folder.glob("[0-9]*.ipynb"))
     assert exercise_modules() == [f"nb{n}" for n in notebooks]
 
 
