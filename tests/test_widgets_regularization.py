@@ -423,6 +423,7 @@ def test_grid_record_checks(small_grid):
             ({"val_mse": g.val_mse[:, :1]}, r"^val_mse must start with shape", ValueError),
             ({"weights": g.weights[..., 0]}, r"^weights must", ValueError),
             ({"lambdas": [[1.0]]}, r"^lambdas must", ValueError), ({"mixes": "a"}, r"^mixes must", ValueError),
+            ({"mixes": [g.mixes]}, r"^mixes must have 1 dimension", ValueError),
             ({"scaler": None}, r"^scaler must be a Standardizer of as many powers of x as weights has columns \(3\)$",
              TypeError),
             ({"weights": g.weights[..., :2]}, r"^scaler must be a Standardizer", TypeError),
@@ -469,7 +470,9 @@ def test_fit_grid_limits_defaults_and_messages():
                          ({"x_train": x[:, None]}, r"^x_train must"), ({"y_train": x[:, None]}, r"^y_train must"),
                          ({"x_val": x[:, None]}, r"^x_val must"), ({"y_val": x[:, None]}, r"^y_val must"),
                          ({"y_val": x[:3]}, "x_val"), ({"y_train": x[:3]}, "x_train"),
-                         ({"x_val": x * 1e60}, r"^x_val must keep x\*\*9 within ±1e150")]:
+                         ({"x_val": x * 1e60}, r"^x_val must keep x\*\*9 within ±1e150"),
+                         ({"lambdas": [[1.0, 2.0]]}, r"^lambdas must have 1 dimension"),
+                         ({"mixes": [[0.0, 1.0]]}, r"^mixes must have 1 dimension")]:
         args = {"x_train": x, "y_train": x, "x_val": x, "y_val": x, "degree": 9, "lambdas": [1.0], "mixes": [0.0],
                 **kwargs}
         with pytest.raises(ValueError, match=text):
@@ -585,3 +588,10 @@ def test_explorer_controls_figure_and_show(small_grid, monkeypatch):
     ui.show()
     box, image = shown
     assert list(box.children[0].children) == [lam, mix] and box.children[1] is ui.status and image.data == ui.live.png
+
+
+def test_explorer_fits_its_own_grid_from_the_data():
+    x, xv = np.linspace(0, 1, 8), np.linspace(0.05, 0.95, 6)
+    y, yv = np.sin(6 * x), np.sin(6 * xv)
+    ui = RegularizationExplorer(x, y, xv, yv, degree=2)      # no grid given: the default grid on this data
+    assert ui.grid.weights.shape == (11, 69, 2) and all(np.array_equal(a, b) for a, b in zip(ui.grid.data, (x, y, xv, yv)))
