@@ -272,3 +272,14 @@ def test_gradient_descent_stopped_by_its_own_budget_guard():
 
     fb = check_gradient_descent(forever)
     assert fb.ok is False and "kept going past max_steps = 500" in fb.message
+
+
+@pytest.mark.parametrize("scale", [1 + 1e-4, 1 - 1e-4, 1.01])
+def test_gradient_descent_refuses_a_converged_theta_that_is_slightly_off(scale):
+    # the right count, a theta off by 1e-4 relative: far outside the check's rtol 1e-6, and the
+    # kind of error a learner's extra half-step or float32 cast would make
+    def off(grad, theta, learning_rate, tol, max_steps):
+        out, steps, ok = reference(grad, theta, learning_rate, tol, max_steps)
+        return (out * scale if ok else out), steps, ok
+    fb = check_gradient_descent(off)
+    assert fb.ok is False and "theta" in fb.message
