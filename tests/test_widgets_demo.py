@@ -128,8 +128,15 @@ def test_parabola_frame_defaults_bounds_and_messages():
             parabola_frame(**{"learning_rate": 0.1, **kwargs})
 
 
-def test_the_path_is_drawn_on_the_parabola_and_the_loss_axis_shrinks_back():
+def test_the_path_is_drawn_on_the_parabola_and_the_loss_axis_shrinks_back(monkeypatch):
+    import course_lib.widgets._live as live
+
     demo = ParabolaDemo(learning_rate=0.3, steps=10)
+    shown = []
+    monkeypatch.setattr(live, "display", lambda obj, **kw: shown.append(obj))
+    demo.show()                                                # the slider, the status, then the figure
+    box, image = shown
+    assert list(box.children) == [demo.controls["learning_rate"], demo.status] and image.data == demo.live.png
     w = 0.4 ** np.arange(11)                                  # w_t = (1 - 2 * 0.3)^t by hand
     np.testing.assert_allclose(demo.path.get_ydata(), w**2, rtol=1e-12)   # each iterate sits on f(w) = w^2
     demo.controls["learning_rate"].value = 1.5                # diverging: (-2)^t, pinned to |w| <= 2
@@ -137,17 +144,6 @@ def test_the_path_is_drawn_on_the_parabola_and_the_loss_axis_shrinks_back():
     assert demo.ax_loss.get_ylim() == pytest.approx((0.1, 4.0**10 * 10))
     demo.controls["learning_rate"].value = 0.05               # 0.9^t: inside, but 1e4 times below the top
     assert demo.ax_loss.get_ylim() == pytest.approx((0.81**10 / 10, 10.0))   # -> rescaled to the curve
-
-
-def test_show_displays_the_slider_the_status_and_the_figure(monkeypatch):
-    import course_lib.widgets._live as live
-
-    shown = []
-    monkeypatch.setattr(live, "display", lambda obj, **kw: shown.append(obj))
-    demo = ParabolaDemo()
-    demo.show()
-    box, image = shown
-    assert list(box.children) == [demo.controls["learning_rate"], demo.status] and image.data == demo.live.png
 
 
 def test_demo_constructor_limits_and_defaults():

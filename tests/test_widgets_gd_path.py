@@ -342,12 +342,14 @@ def test_surface_refuses_huge_or_degenerate_data_just_outside_its_limits():
 
 def test_widget_learning_rate_slider_spans_its_stated_range():
     # stable bound 2: log10(1.5 * 2) = 0.477 -> 0.48, log10(2 / 300) = -2.176 -> -2.18 (rounded to the step)
-    ui = GDPathWidget(ROUND, start=(1.0, 1.0), learning_rate=10 ** -2.18, max_steps=1, steps=1, tol=0.0)
+    ui = GDPathWidget(ROUND, start=(1.0, 1.0), learning_rate=10 ** -2.18, max_steps=10_000, steps=1, tol=0.0,
+                      extent=(-3, 2, -1, 4))
+    assert ui.extent == (-3.0, 2.0, -1.0, 4.0) and ui.ax_path.get_xlim() == (-3.0, 2.0)   # the extent given
     lr = ui.controls["learning_rate"]
     assert (lr.min, lr.max, lr.step, lr.base, lr.readout_format) == (-2.18, 0.48, 0.01, 10, ".3g")
     assert lr.description == "learning rate" and lr.value == pytest.approx(10 ** -2.18, rel=1e-12)
     steps = ui.controls["steps"]
-    assert (steps.min, steps.max, steps.value, steps.description) == (1, 1, 1, "steps") and ui.tol == 0.0
+    assert (steps.min, steps.max, steps.value, steps.description) == (1, 10_000, 1, "steps") and ui.tol == 0.0
     assert len(ui.frame.path) == 2 and ui.frame.converged_at is None     # tol 0: one step, never converged
     for value in (0.0066, 3.03):        # just below 10^-2.18 = 0.006607 and above 10^0.48 = 3.020
         with pytest.raises(ValueError, match=r"^learning_rate must"):
@@ -362,9 +364,6 @@ def test_widget_learning_rate_slider_spans_its_stated_range():
 def test_widget_checks_start_and_extent_even_when_the_extent_is_given():
     with pytest.raises(ValueError, match=r"^start \[1e\+200, 0.0\] is too far from the minimum"):
         GDPathWidget(ROUND, start=(1e200, 0.0), extent=(-1.0, 1.0, -1.0, 1.0))
-    ui = GDPathWidget(ROUND, start=(1.0, 1.0), extent=(-3, 2, -1, 4), learning_rate=3.0, max_steps=10_000, steps=1)
-    assert ui.extent == (-3.0, 2.0, -1.0, 4.0) and ui.ax_path.get_xlim() == (-3.0, 2.0)
-    assert ui.controls["steps"].max == 10_000
 
 
 def test_check_start_surface_and_extent_messages_and_limits():

@@ -492,47 +492,39 @@ def test_min_lr_is_passed_to_the_rule():
     np.testing.assert_allclose(f.learning_rates, [0.4] * 3 + [0.2] * 2 + [0.1] * 8, rtol=1e-6)
 
 
-def test_explorer_figure_shows_what_its_labels_say():
-    p = plateau_problem(epochs=20)
-    ui = PlateauExplorer(p, initial_learning_rate=0.3)
+def test_explorer_figure_shows_what_its_labels_say_and_draws_a_divergence_at_its_edges():
+    p = plateau_problem(epochs=6)
+    ui = PlateauExplorer(p, initial_learning_rate=1.0)   # the constant run diverges in epoch 1
     ax_v, ax_lr = ui.live.fig.axes
     assert (ax_v.get_xlabel(), ax_lr.get_xlabel()) == ("epoch", "epoch")
     assert ax_v.get_ylabel() == "val. MSE - lowest possible (log)"
     assert ax_lr.get_ylabel() == "learning rate (log scale)" and ax_v.get_yscale() == ax_lr.get_yscale() == "log"
     assert ax_v.get_title() == "validation loss, above its minimum"
     assert ax_lr.get_title() == "learning rate used in each epoch"
-    assert ax_v.get_xlim() == ax_lr.get_xlim() == (-0.5, 19.5)
-    assert ax_lr.get_ylim() == pytest.approx((0.3e-6, 0.9), rel=1e-12)
+    assert ax_v.get_xlim() == ax_lr.get_xlim() == (-0.5, 5.5)
+    assert ax_lr.get_ylim() == pytest.approx((1e-6, 3.0), rel=1e-12)
     labels = [t.get_text() for t in ax_v.get_legend().get_texts()]
-    assert labels == ["constant lr=0.3", "least-squares fit (lr -> 0)", "with ReduceLROnPlateau", "cut"]
-    constant, _, _ = train_with_plateau(p, 0.3, None)
-    top = 3 * (constant.max() - p.val_min)
+    assert labels == ["constant lr=1", "least-squares fit (lr -> 0)", "with ReduceLROnPlateau", "cut"]
+    constant, _, _ = train_with_plateau(p, 1.0, None)
+    assert np.isfinite(constant[0]) and np.isnan(constant[1:]).all()
+    top = 3 * (constant[0] - p.val_min)                  # the only finite epoch sets the axis
     low = max((p.floor - p.val_min) / 3, top * 1e-12)
     assert ax_v.get_ylim() == pytest.approx((low, top), rel=1e-12)
     ref, floor_line = ax_v.lines[0], ax_v.lines[1]
-    np.testing.assert_allclose(ref.get_xdata(), np.arange(20))
-    np.testing.assert_allclose(ref.get_ydata(), np.clip(constant - p.val_min, low, top), rtol=1e-12)
+    np.testing.assert_allclose(ref.get_xdata(), np.arange(6))
+    np.testing.assert_allclose(ref.get_ydata(), [constant[0] - p.val_min] + [top] * 5, rtol=1e-12)  # nan: at the top
     np.testing.assert_allclose(floor_line.get_ydata(), [p.floor - p.val_min] * 2, rtol=1e-12)
     assert ui.lr_line.get_drawstyle() == "steps-post"       # a rate holds for its whole epoch
     assert ui.lr_cuts.get_marker() == ui.val_cuts.get_marker() == "v" and ui.val_cuts.get_linestyle() == "None"
-    np.testing.assert_allclose(ui.val_line.get_ydata(), np.clip(ui.frame.val_loss - p.val_min, low, top))
-    np.testing.assert_allclose(ui.val_cuts.get_ydata(), np.clip(ui.frame.val_loss[ui.frame.cuts] - p.val_min,
-                                                                low, top))
-
-
-def test_explorer_draws_a_divergence_at_the_axes_edges():
-    p = plateau_problem(epochs=6)
-    ui = PlateauExplorer(p, initial_learning_rate=1.0)   # the constant run diverges in epoch 1
     assert "diverged in epoch 1" in ui.frame.status
-    constant, _, _ = train_with_plateau(p, 1.0, None)
-    top = 3 * (constant[0] - p.val_min)                    # the only finite epoch sets the axis
-    assert ui._vlim[1] == pytest.approx(top, rel=1e-12)
     ys, lrs = ui.val_line.get_ydata(), ui.lr_line.get_ydata()
-    assert ys[0] == pytest.approx(constant[0] - p.val_min, rel=1e-12) and np.all(ys[1:] == ui._vlim[1])
+    assert ys[0] == pytest.approx(constant[0] - p.val_min, rel=1e-12) and np.all(ys[1:] == top)
     assert lrs[0] == pytest.approx(1.0) and lrs[1] == pytest.approx(1.0) and np.all(lrs[2:] == 1e-6)
 
 
-def test_explorer_limits_and_controls():
+def test_explorer_limits_and_controls(monkeypatch):
+    import course_lib.widgets._live as live
+
     p = plateau_problem(epochs=4)
     for kwargs, word in [({"initial_learning_rate": 0.99e-6}, "initial_learning_rate"),
                          ({"initial_learning_rate": 100.5}, "initial_learning_rate"),
@@ -553,17 +545,10 @@ def test_explorer_limits_and_controls():
     before = ui.frame
     c["cooldown"].value = 3
     assert ui.frame is not before      # each control redraws when its value changes
-
-
-def test_show_lays_out_the_four_sliders_in_two_rows(monkeypatch):
-    import course_lib.widgets._live as live
-
     shown = []
     monkeypatch.setattr(live, "display", lambda obj, **kw: shown.append(obj))
-    ui = PlateauExplorer(plateau_problem(epochs=3))
-    ui.show()
+    ui.show()                          # the four sliders in two rows, the status, the figure
     box, image = shown
     rows, status = box.children
-    c = ui.controls
     assert [list(r.children) for r in rows.children] == [[c["factor"], c["patience"]], [c["min_delta"], c["cooldown"]]]
     assert status is ui.status and image.data == ui.live.png
