@@ -99,6 +99,7 @@ def test_live_figure_refusals(fig_line):
                              ((fig, b"x"), TypeError, r"^animated must be an iterable .*got bytes$"),
                              ((fig, 3), TypeError, r"^animated must be an iterable .*got int$"),
                              ((fig, [line, 3]), ValueError, r"^animated must hold artists of this figure, got int$"),
+                             ((fig, [3, "a"]), ValueError, r"^animated must hold artists of this figure, got int, str$"),
                              ((fig, [other_line]), ValueError, r"^animated must hold artists of this figure, got Line2D$")]:
         with pytest.raises(kind, match=text):
             LiveFigure(*args)
