@@ -79,7 +79,7 @@ def test_the_demo_is_built_as_notebook_00_describes_it():
     assert (demo.ax_path.get_xlabel(), demo.ax_path.get_ylabel()) == ("w", "f(w) = w²")
     assert demo.ax_path.get_title() == "iterates on the curve"
     assert (demo.ax_loss.get_xlabel(), demo.ax_loss.get_yscale()) == ("step", "log")
-    assert demo.ax_loss.get_title() == "loss per step" and "log scale" in demo.ax_loss.get_ylabel()
+    assert demo.ax_loss.get_title() == "loss per step" and demo.ax_loss.get_ylabel() == "f(w) (log scale)"
     # the grey parabola over [-2, 2], the path with markers, the loss curve with markers
     (parabola, path) = demo.ax_path.get_lines()
     np.testing.assert_allclose(parabola.get_xdata(), np.linspace(-2, 2, 200))
@@ -159,3 +159,9 @@ def test_demo_constructor_limits_and_defaults():
                          ({"steps": 0}, "steps"), ({"steps": 10_001}, "steps")]:
         with pytest.raises(ValueError, match=rf"^{word} must be"):
             ParabolaDemo(**kwargs)
+
+
+def test_lr_one_half_lands_on_the_minimum_without_oscillating():
+    # factor 1 - 2 x 0.5 = 0: w jumps to 0 at once; a factor of 0 is not a sign change
+    f = parabola_frame(0.5, steps=3)
+    assert f.w.tolist() == [1.0, 0.0, 0.0, 0.0] and f.status == "converging: |w| shrinks by a factor of 0 per step"
