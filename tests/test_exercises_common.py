@@ -201,16 +201,22 @@ ANSWERS = [None, float("nan"), float("inf"), -float("inf"), 10**400, 2**63, True
            lambda *a, **k: _count(), lambda *a, **k: [Broken()], lambda *a, **k: (Broken(), Broken())]
 
 
-@pytest.mark.parametrize("check", all_checks())
-def test_any_answer_gets_a_short_feedback(check):
+def answered(check, answers):
+    """(answer, position, feedback) for each answer put in turn in each required argument of
+    ``check`` (the others 0.5)."""
     required = [p for p in inspect.signature(check).parameters.values() if p.default is inspect._empty]
-    for answer in ANSWERS:
+    for answer in answers:
         for position in range(len(required)):
             args = [0.5] * len(required)
             args[position] = answer
-            feedback = check(*args)
-            assert isinstance(feedback, Feedback), (answer, feedback)
-            assert len(feedback.message) <= 1000, (answer, len(feedback.message))
+            yield answer, position, check(*args)
+
+
+@pytest.mark.parametrize("check", all_checks())
+def test_any_answer_gets_a_short_feedback(check):
+    for answer, _, feedback in answered(check, ANSWERS):
+        assert isinstance(feedback, Feedback), (answer, feedback)
+        assert len(feedback.message) <= 1000, (answer, len(feedback.message))
 
 
 # Answers that are right for no exercise of the course: nothing, an empty or a wrong kind of
@@ -224,13 +230,8 @@ NEVER_RIGHT = [None, float("nan"), float("inf"), "", "x" * 10**6, "zzz", [], [[]
 
 @pytest.mark.parametrize("check", all_checks())
 def test_no_check_accepts_an_answer_that_is_right_for_no_exercise(check):
-    required = [p for p in inspect.signature(check).parameters.values() if p.default is inspect._empty]
-    for answer in NEVER_RIGHT:
-        for position in range(len(required)):
-            args = [0.5] * len(required)
-            args[position] = answer
-            feedback = check(*args)
-            assert feedback.ok is False, (answer, position, feedback)
+    for answer, position, feedback in answered(check, NEVER_RIGHT):
+        assert feedback.ok is False, (answer, position, feedback)
 
 
 def sample_messages(check):
